@@ -1,0 +1,24 @@
+/**
+ * Base class of every error Mandate throws on purpose. `code` is stable and machine-readable;
+ * `message` is short, lower-case and never contains a secret value.
+ */
+export class MandateError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Raised when configuration, a key file or the environment makes it unsafe to start. */
+export class ConfigurationError extends MandateError {
+  /** The configuration key or file at fault, e.g. `server.port` or `keys.file`. */
+  readonly key: string
+
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIGURATION', message, options)
+    this.key = key
+  }
+}

@@ -1,0 +1,16 @@
+import { MandateError } from '@mandate/core'
+
+export type StoreErrorCode =
+  | 'ERR_STORE_UNREACHABLE'
+  | 'ERR_STORE_LOCK_TIMEOUT'
+  | 'ERR_STORE_LOCK_LOST'
+  | 'ERR_STORE_MIGRATION_FAILED'
+  | 'ERR_STORE_CLOSED'
+
+export class StoreError extends MandateError {
+  declare readonly code: StoreErrorCode
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+  }
+}

@@ -1,0 +1,71 @@
+import { sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
+import type { Kysely } from 'kysely'
+import { StoreError } from '../errors.ts'
+import { migrationProvider } from '../migrations/index.ts'
+import type { Database } from '../schema.ts'
+import type { MigrationReport } from '../store.ts'
+
+/** `setIfAbsent` for both backends: an upsert that only overwrites an expired row. */
+export async function setIfAbsent(
+  db: Kysely<Database>,
+  key: string,
+  ttlMs: number,
+  now: number = Date.now(),
+): Promise<boolean> {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number')
+  const inserted = await db
+    .insertInto('replay_keys')
+    .values({ key, expires_at: now + Math.ceil(ttlMs) })
+    .onConflict((conflict) =>
+      conflict
+        .column('key')
+        .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+        .where('replay_keys.expires_at', '<=', now),
+    )
+    .returning('key')
+    .executeTakeFirst()
+  return inserted !== undefined
+}
+
+export async function purgeExpiredReplayKeys(
+  db: Kysely<Database>,
+  now: number = Date.now(),
+): Promise<void> {
+  await db.deleteFrom('replay_keys').where('expires_at', '<=', now).execute()
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  const { error, results = [] } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error')
+    throw new StoreError(
+      'ERR_STORE_MIGRATION_FAILED',
+      `migration ${failed?.migrationName ?? '(unknown)'} failed: ${errorMessage(error)}`,
+      { cause: error },
+    )
+  }
+  const current = (await migrator.getMigrations())
+    .filter((migration) => migration.executedAt !== undefined)
+    .map((migration) => migration.name)
+  return {
+    applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    current,
+  }
+}
+
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  return (await migrator.getMigrations())
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name)
+}
+
+export async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db)
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

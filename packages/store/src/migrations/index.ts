@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely/migration'
+import * as foundation from './202611210900-foundation.ts'
+import * as replayExpiryIndex from './202611210901-replay-expiry-index.ts'
+
+/**
+ * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
+ * released migration is never edited, only followed by a new one, so that a database created
+ * by an older version upgrades in place.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '202611210900-foundation': foundation,
+  '202611210901-replay-expiry-index': replayExpiryIndex,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+}

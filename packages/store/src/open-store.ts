@@ -1,0 +1,32 @@
+import { openPostgresStore } from './postgres/open-postgres-store.ts'
+import type { PostgresStoreOptions } from './postgres/open-postgres-store.ts'
+import { openSqliteStore } from './sqlite/open-sqlite-store.ts'
+import type { SqliteStoreOptions } from './sqlite/open-sqlite-store.ts'
+import type { Store } from './store.ts'
+
+export type OpenStoreOptions =
+  | ({ kind: 'sqlite' } & SqliteStoreOptions)
+  | ({ kind: 'postgres' } & PostgresStoreOptions)
+
+/**
+ * Opens a store and, unless `migrate` is false, brings its schema up to date.
+ * @throws StoreError `ERR_STORE_UNREACHABLE`, `ERR_STORE_MIGRATION_FAILED`.
+ */
+export async function openStore(
+  options: OpenStoreOptions,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<Store> {
+  const store =
+    options.kind === 'sqlite'
+      ? openSqliteStore(options)
+      : await openPostgresStore(options)
+  if (migrate) {
+    try {
+      await store.migrate()
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  }
+  return store
+}

@@ -1,0 +1,24 @@
+import type { Store } from '../store.ts'
+
+/** Reads a named installation value, or undefined. */
+export async function getMeta(store: Store, name: string): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('mandate_meta')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirst()
+  return row?.value
+}
+
+/**
+ * Stores `value` under `name` unless a value is already there; returns the value that is
+ * stored afterwards (first writer wins across instances).
+ */
+export async function setMetaIfAbsent(store: Store, name: string, value: string): Promise<string> {
+  await store.db
+    .insertInto('mandate_meta')
+    .values({ name, value })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .execute()
+  return (await getMeta(store, name)) ?? value
+}
