@@ -5,8 +5,7 @@ import type { SqliteStoreOptions } from './sqlite/open-sqlite-store.ts'
 import type { Store } from './store.ts'
 
 export type OpenStoreOptions =
-  | ({ kind: 'sqlite' } & SqliteStoreOptions)
-  | ({ kind: 'postgres' } & PostgresStoreOptions)
+  ({ kind: 'sqlite' } & SqliteStoreOptions) | ({ kind: 'postgres' } & PostgresStoreOptions)
 
 /**
  * Opens a store and, unless `migrate` is false, brings its schema up to date.
@@ -17,9 +16,7 @@ export async function openStore(
   { migrate = true }: { migrate?: boolean } = {},
 ): Promise<Store> {
   const store =
-    options.kind === 'sqlite'
-      ? openSqliteStore(options)
-      : await openPostgresStore(options)
+    options.kind === 'sqlite' ? openSqliteStore(options) : await openPostgresStore(options)
   if (migrate) {
     try {
       await store.migrate()

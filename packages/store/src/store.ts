@@ -3,12 +3,7 @@ import type { Database } from './schema.ts'
 
 /** A JSON value, as carried by `publish`. */
 export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue }
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue }
 
 export interface WithLockOptions {
   /** How long to wait for the lock before failing with `ERR_STORE_LOCK_TIMEOUT`. Default 10 s. */

@@ -77,16 +77,23 @@ for (const backend of backends()) {
           store.withLock('throws', () => Promise.reject(new Error('boom'))),
           /boom/,
         )
-        assert.equal(await store.withLock('throws', () => Promise.resolve(42), { timeoutMs: 1_000 }), 42)
+        assert.equal(
+          await store.withLock('throws', () => Promise.resolve(42), { timeoutMs: 1_000 }),
+          42,
+        )
       })
 
       it('times out while another holder keeps the lock', async () => {
         let release!: () => void
-        const held = store.withLock('busy', () => new Promise<void>((resolve) => (release = resolve)))
+        const held = store.withLock(
+          'busy',
+          () => new Promise<void>((resolve) => (release = resolve)),
+        )
         await sleep(50)
         await assert.rejects(
           store.withLock('busy', () => Promise.resolve(), { timeoutMs: 150 }),
-          (error: unknown) => error instanceof StoreError && error.code === 'ERR_STORE_LOCK_TIMEOUT',
+          (error: unknown) =>
+            error instanceof StoreError && error.code === 'ERR_STORE_LOCK_TIMEOUT',
         )
         release()
         await held
@@ -138,29 +145,33 @@ for (const backend of backends()) {
       if (skip === false) await upgrade.cleanup()
     })
 
-    it('migrates a database created by an older version without losing data', { skip }, async () => {
-      const old = await upgrade.open({ migrate: false })
-      try {
-        const migrator = new Migrator({
-          db: old.db,
-          provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
-        })
-        const first = Object.keys(MIGRATIONS)[0]!
-        assert.equal((await migrator.migrateTo(first)).error, undefined)
-        await old.db.insertInto('mandate_meta').values({ name: 'kept', value: 'yes' }).execute()
-        assert.deepEqual(await old.pendingMigrations(), Object.keys(MIGRATIONS).slice(1))
-      } finally {
-        await old.close()
-      }
+    it(
+      'migrates a database created by an older version without losing data',
+      { skip },
+      async () => {
+        const old = await upgrade.open({ migrate: false })
+        try {
+          const migrator = new Migrator({
+            db: old.db,
+            provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+          })
+          const first = Object.keys(MIGRATIONS)[0]!
+          assert.equal((await migrator.migrateTo(first)).error, undefined)
+          await old.db.insertInto('mandate_meta').values({ name: 'kept', value: 'yes' }).execute()
+          assert.deepEqual(await old.pendingMigrations(), Object.keys(MIGRATIONS).slice(1))
+        } finally {
+          await old.close()
+        }
 
-      const current = await upgrade.open()
-      try {
-        assert.deepEqual(await current.pendingMigrations(), [])
-        assert.equal(await getMeta(current, 'kept'), 'yes')
-      } finally {
-        await current.close()
-      }
-    })
+        const current = await upgrade.open()
+        try {
+          assert.deepEqual(await current.pendingMigrations(), [])
+          assert.equal(await getMeta(current, 'kept'), 'yes')
+        } finally {
+          await current.close()
+        }
+      },
+    )
   })
 }
 

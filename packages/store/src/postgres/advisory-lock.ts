@@ -65,17 +65,23 @@ async function connectBefore(pool: pg.Pool, deadline: number): Promise<pg.PoolCl
   let timer: NodeJS.Timeout | undefined
   const pending = pool.connect()
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error('pool timeout'))
-    }, Math.max(0, deadline - Date.now()))
+    timer = setTimeout(
+      () => {
+        reject(new Error('pool timeout'))
+      },
+      Math.max(0, deadline - Date.now()),
+    )
   })
   try {
     return await Promise.race([pending, expired])
   } catch (error) {
     // The pool may still hand out the connection later: give it straight back.
-    pending.then((client) => {
-      client.release()
-    }, () => undefined)
+    pending.then(
+      (client) => {
+        client.release()
+      },
+      () => undefined,
+    )
     throw error
   } finally {
     clearTimeout(timer)

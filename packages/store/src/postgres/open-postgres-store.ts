@@ -14,7 +14,11 @@ import {
 import type { Database } from '../schema.ts'
 import type { Store } from '../store.ts'
 import { withAdvisoryLock } from './advisory-lock.ts'
-import { MAX_PAYLOAD_BYTES, NotificationListener, quoteIdentifier } from './notification-listener.ts'
+import {
+  MAX_PAYLOAD_BYTES,
+  NotificationListener,
+  quoteIdentifier,
+} from './notification-listener.ts'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */

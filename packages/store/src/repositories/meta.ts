@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Store } from '../store.ts'
 
 /** Reads a named installation value, or undefined. */
@@ -21,4 +22,16 @@ export async function setMetaIfAbsent(store: Store, name: string, value: string)
     .onConflict((conflict) => conflict.column('name').doNothing())
     .execute()
   return (await getMeta(store, name)) ?? value
+}
+
+/** Named values whose name starts with `prefix`. */
+export async function listMeta(
+  store: Store,
+  prefix: string,
+): Promise<{ name: string; value: string }[]> {
+  return store.db
+    .selectFrom('mandate_meta')
+    .select(['name', 'value'])
+    .where(sql`substr(name, 1, ${prefix.length})`, '=', prefix)
+    .execute()
 }
