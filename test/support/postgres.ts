@@ -37,7 +37,10 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 async function probe(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, connectionTimeoutMillis: 2_000 })
+  const client = new pg.Client({
+    connectionString: POSTGRES_TEST_URL,
+    connectionTimeoutMillis: 2_000,
+  })
   client.on('error', () => undefined)
   try {
     await client.connect()

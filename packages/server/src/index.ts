@@ -1,1 +1,28 @@
-export {}
+export { createProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+export type { ProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+export { mountOnHono } from './mount-on-hono.ts'
+export { createNodeHandler } from './create-node-handler.ts'
+export type { NodeProtectedMcpHandler } from './create-node-handler.ts'
+export type {
+  ProtectOptions,
+  ProtectedRequestContext,
+  ServerFactory,
+  DpopOptions,
+} from './options.ts'
+export { getIdentity, findIdentity } from './identity.ts'
+export type { McpIdentity, Actor } from './identity.ts'
+export { defineTool, evaluateRequirement } from './tools.ts'
+export type { ProtectedTool, ToolRequirement, RequirementFailure, ToolConfig } from './tools.ts'
+export { createJwtVerifier, DEFAULT_JWT_ALGORITHMS } from './verify/create-jwt-verifier.ts'
+export type { JwtVerifierOptions, TrustedIssuer } from './verify/create-jwt-verifier.ts'
+export { createIntrospectionVerifier } from './verify/create-introspection-verifier.ts'
+export type { IntrospectionVerifierOptions } from './verify/create-introspection-verifier.ts'
+export { RevocationListener } from './verify/revocation-listener.ts'
+export type { RevocationSource } from './verify/revocation-listener.ts'
+export { TokenRejectedError } from './verify/token-rejected-error.ts'
+export type { TokenVerifier, VerifiedToken } from './verify/verified-token.ts'
+export { verifyDpopProof, DEFAULT_DPOP_ALGORITHMS } from './dpop/verify-dpop-proof.ts'
+export type { DpopCheck } from './dpop/verify-dpop-proof.ts'
+export { createDpopNonces } from './dpop/dpop-nonces.ts'
+export type { DpopNonces } from './dpop/dpop-nonces.ts'
+export { DpopProofError } from './dpop/dpop-proof-error.ts'

@@ -7,5 +7,30 @@ export type { Database } from './schema.ts'
 export { StoreError } from './errors.ts'
 export type { StoreErrorCode } from './errors.ts'
 export { MIGRATIONS } from './migrations/index.ts'
-export { getMeta, setMetaIfAbsent, listMeta } from './repositories/meta.ts'
+export { getMeta, setMetaIfAbsent, listMeta, deleteMeta } from './repositories/meta.ts'
+export {
+  insertVaultCredential,
+  getVaultCredential,
+  findVaultCredential,
+  listVaultCredentials,
+  swapVaultSecret,
+  markVaultNeedsReauth,
+  recordVaultRefreshFailure,
+  touchVaultCredential,
+  rewrapVaultCredential,
+  listVaultCredentialsToRewrap,
+  countVaultRecordsWithKeyVersion,
+  setDefaultVaultCredential,
+  claimDefaultVaultCredential,
+  deleteVaultCredential,
+  putVaultProviderSecret,
+  getVaultProviderSecret,
+  listVaultProviderSecretsToRewrap,
+  rewrapVaultProviderSecret,
+} from './repositories/vault-credentials.ts'
+export type {
+  VaultCredentialRow,
+  VaultCredentialMetadataRow,
+  VaultSecretUpdate,
+} from './repositories/vault-credentials.ts'
 export { describeUrl } from './postgres/open-postgres-store.ts'

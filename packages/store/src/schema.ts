@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely'
+
 /**
  * The database schema as Kysely sees it. One interface per table; columns use snake_case as
  * in SQL. Times are integer milliseconds since the epoch on both backends.
@@ -6,6 +8,12 @@ export interface Database {
   mandate_meta: MetaTable
   replay_keys: ReplayKeyTable
   lock_leases: LockLeaseTable
+  vault_credentials: VaultCredentialTable
+  vault_provider_secrets: VaultProviderSecretTable
+  as_oidc_records: AsOidcRecordTable
+  as_signing_keys: AsSigningKeyTable
+  as_users: AsUserTable
+  as_access_tokens: AsAccessTokenTable
 }
 
 /** Small named values the installation keeps about itself (e.g. key check values). */
@@ -25,4 +33,91 @@ export interface LockLeaseTable {
   key: string
   owner: string
   expires_at: number
+}
+
+/** Third-party credentials (@mandate/vault). `secret` is an envelope, never plaintext. */
+export interface VaultCredentialTable {
+  id: string
+  sub: string
+  provider: string
+  account: string
+  kind: 'oauth' | 'api_key'
+  /** 1 for the account used when a caller names none; at most one per (sub, provider). */
+  is_default: number
+  status: 'active' | 'needs_reauth'
+  /** Granted scopes, space-separated. */
+  scopes: string
+  token_type: string
+  expires_at: number | null
+  key_version: number
+  secret: string
+  /** Compare-and-swap counter: bumped by every write of `secret`, and only by those. */
+  version: number
+  refresh_failures: number
+  refresh_blocked_until: number | null
+  last_used_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+/** OAuth client credentials of configured providers, vault-encrypted. */
+export interface VaultProviderSecretTable {
+  provider: string
+  key_version: number
+  secret: string
+  updated_at: number
+}
+
+/** oidc-provider adapter records, keyed by model and SHA-256 of the id (never the raw id). */
+export interface AsOidcRecordTable {
+  model: string
+  id_hash: string
+  payload: string
+  grant_id: string | null
+  uid_hash: string | null
+  user_code_hash: string | null
+  expires_at: number | null
+  consumed_at: number | null
+  reuse_count: Generated<number>
+  /** Grants only: the owner, so that consent is remembered per user and client. */
+  account_id: string | null
+  client_id: string | null
+}
+
+/** Authorization-server signing keys; `private_jwk` is sealed with the installation key ring. */
+export interface AsSigningKeyTable {
+  kid: string
+  alg: string
+  private_jwk: string
+  created_at: number
+  activates_at: number
+  retires_at: number | null
+}
+
+/** Local and upstream-linked user accounts of the authorization server. */
+export interface AsUserTable {
+  id: string
+  username: string
+  display_name: string | null
+  email: string | null
+  password_hash: string | null
+  upstream_issuer: string | null
+  upstream_subject: string | null
+  disabled_at: number | null
+  failed_logins: Generated<number>
+  locked_until: number | null
+  totp_secret: string | null
+  totp_enrolled_at: number | null
+  totp_last_step: number | null
+  recovery_codes: string | null
+  created_at: number
+}
+
+/** JWT access tokens issued, by SHA-256 of `jti`: revocation, introspection, token exchange. */
+export interface AsAccessTokenTable {
+  jti_hash: string
+  grant_id: string | null
+  client_id: string
+  expires_at: number
+  revoked_at: number | null
 }

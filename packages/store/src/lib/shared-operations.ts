@@ -35,8 +35,21 @@ export async function purgeExpiredReplayKeys(
   await db.deleteFrom('replay_keys').where('expires_at', '<=', now).execute()
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: migrationProvider })
+// Kysely looks for its migration tables across every schema unless told which one: name it,
+// or another schema's tables in the same database would be mistaken for ours.
+function migratorFor(db: Kysely<Database>, schema: string | undefined): Migrator {
+  return new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  })
+}
+
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  schema?: string,
+): Promise<MigrationReport> {
+  const migrator = migratorFor(db, schema)
   const { error, results = [] } = await migrator.migrateToLatest()
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')
@@ -55,8 +68,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   }
 }
 
-export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider })
+export async function pendingMigrations(
+  db: Kysely<Database>,
+  schema?: string,
+): Promise<string[]> {
+  const migrator = migratorFor(db, schema)
   return (await migrator.getMigrations())
     .filter((migration) => migration.executedAt === undefined)
     .map((migration) => migration.name)

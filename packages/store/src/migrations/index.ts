@@ -1,6 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely/migration'
 import * as foundation from './202611210900-foundation.ts'
 import * as replayExpiryIndex from './202611210901-replay-expiry-index.ts'
+import * as vault from './202611211004-vault.ts'
+import * as authorizationServer from './202611211017-authorization-server.ts'
+import * as asGrantOwner from './202611211031-as-grant-owner.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -10,6 +13,9 @@ import * as replayExpiryIndex from './202611210901-replay-expiry-index.ts'
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202611210900-foundation': foundation,
   '202611210901-replay-expiry-index': replayExpiryIndex,
+  '202611211004-vault': vault,
+  '202611211017-authorization-server': authorizationServer,
+  '202611211031-as-grant-owner': asGrantOwner,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -92,8 +92,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     subscribe: (name, handler) => listener.subscribe(name, handler),
     onResubscribe: (handler) => listener.onResubscribe(handler),
     setIfAbsent: (key, ttlMs) => setIfAbsent(db, key, ttlMs),
-    migrate: () => migrateToLatest(db),
-    pendingMigrations: () => pendingMigrations(db),
+    migrate: () => migrateToLatest(db, schema),
+    pendingMigrations: () => pendingMigrations(db, schema),
     ping: () => ping(db),
     close: async () => {
       if (closed) return

@@ -35,3 +35,12 @@ export async function listMeta(
     .where(sql`substr(name, 1, ${prefix.length})`, '=', prefix)
     .execute()
 }
+
+/** Deletes a named value; true when it existed. */
+export async function deleteMeta(store: Store, name: string): Promise<boolean> {
+  const result = await store.db
+    .deleteFrom('mandate_meta')
+    .where('name', '=', name)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

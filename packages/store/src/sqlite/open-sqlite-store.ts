@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { Kysely } from 'kysely'
+import { Kysely, sql } from 'kysely'
 import { StoreError } from '../errors.ts'
 import { LocalPubSub } from '../lib/local-pubsub.ts'
 import {
@@ -29,7 +29,11 @@ export interface SqliteStoreOptions {
  * Publish/subscribe is in-process only, so one file serves one `mandate serve` process.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true })
+  if (options.filename !== ':memory:') {
+    mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 })
+    // Owner-only from the first byte; SQLite gives the -wal and -shm files the same mode.
+    closeSync(openSync(options.filename, 'a', 0o600))
+  }
   let database: DatabaseSync
   try {
     database = new DatabaseSync(options.filename, { timeout: options.busyTimeoutMs ?? 5_000 })
@@ -69,6 +73,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return
       closed = true
       clearInterval(purge)
+      // Fold the write-ahead log back into the database file so a stopped server leaves one
+      // self-contained, consistent file.
+      await sql`pragma wal_checkpoint(truncate)`.execute(db).catch(() => undefined)
       await db.destroy()
     },
   }

@@ -1,0 +1,5 @@
+export { createNotesServer } from './create-notes-server.ts'
+export type { NotesServerOptions } from './create-notes-server.ts'
+export { NotesStore } from './notes-store.ts'
+export type { Note } from './notes-store.ts'
+export { notesTools, NOTES_SCOPES } from './notes-tools.ts'

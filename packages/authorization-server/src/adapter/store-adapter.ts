@@ -1,0 +1,275 @@
+import { errors } from 'oidc-provider'
+import type { Adapter, AdapterPayload } from 'oidc-provider'
+import type { Store } from '@mandate/store'
+import { sha256Hex } from '../lib/hash.ts'
+import { revokeAccessToken } from '../lib/access-token-records.ts'
+
+const JWT_ALIAS_PREFIX = 'jwtref:'
+
+export interface StoreAdapterOptions {
+  /**
+   * How long a rotated refresh token stays usable once more, so that two parallel refreshes
+   * of one client do not revoke its grant (RFC 9700 §4.14.2 leaves the policy to the AS).
+   * Default 10 s; 0 disables the grace.
+   */
+  refreshGraceMs?: number
+  /**
+   * Resolves a JWT access token (not stored: RFC 9068 tokens are self-contained) to the
+   * payload oidc-provider expects, so that introspection and revocation work for them.
+   */
+  resolveJwtAccessToken?: (value: string) => Promise<AdapterPayload | undefined>
+  /** Dynamically registered clients expire when unused for this long. Default 30 days. */
+  clientTtlMs?: number
+}
+
+// DPoP and client-assertion `jti`s are kept longer than any proof window (300 s in
+// oidc-provider), so no proof can be replayed while it would still be accepted.
+const REPLAY_TTL_MS = 600_000
+// Consumable models: a consume must be an atomic compare-and-set (catalogue #30, #54).
+const CONSUMABLE = new Set([
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+])
+
+/**
+ * An oidc-provider adapter class on the Mandate store (SQLite or PostgreSQL). Records are
+ * keyed by a SHA-256 of their id and stored without the id, so that a database dump yields
+ * no usable authorization code, refresh token, session cookie or registration token.
+ */
+export function storeAdapterClass(
+  store: Store,
+  options: StoreAdapterOptions = {},
+): new (name: string) => Adapter {
+  const graceMs = options.refreshGraceMs ?? 10_000
+  const { db } = store
+
+  async function revokeGrant(grantId: string): Promise<void> {
+    await db.deleteFrom('as_oidc_records').where('grant_id', '=', grantId).execute()
+    await db
+      .updateTable('as_access_tokens')
+      .set({ revoked_at: Date.now() })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .execute()
+  }
+
+  return class StoreAdapter implements Adapter {
+    readonly name: string
+
+    constructor(name: string) {
+      this.name = name
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.name === 'ReplayDetection') return // recorded atomically by find()
+      const now = Date.now()
+      const row = {
+        model: this.name,
+        id_hash: sha256Hex(id),
+        payload: JSON.stringify(withoutId(this.name, payload)),
+        grant_id: this.name === 'Grant' ? id : (payload.grantId ?? null),
+        uid_hash: payload.uid === undefined ? null : sha256Hex(payload.uid),
+        user_code_hash: payload.userCode === undefined ? null : sha256Hex(payload.userCode),
+        // Grants are remembered per user and client across sessions (see lib/grants.ts).
+        account_id: this.name === 'Grant' ? (payload.accountId ?? null) : null,
+        client_id: this.name === 'Grant' ? (payload.clientId ?? null) : null,
+        expires_at:
+          this.name === 'Client'
+            ? now + (options.clientTtlMs ?? 30 * 86_400_000)
+            : expiresIn > 0
+              ? now + expiresIn * 1000
+              : null,
+        consumed_at: null,
+      }
+      await db
+        .insertInto('as_oidc_records')
+        .values(row)
+        .onConflict((conflict) =>
+          conflict.columns(['model', 'id_hash']).doUpdateSet({
+            payload: row.payload,
+            grant_id: row.grant_id,
+            uid_hash: row.uid_hash,
+            user_code_hash: row.user_code_hash,
+            account_id: row.account_id,
+            client_id: row.client_id,
+            expires_at: row.expires_at,
+          }),
+        )
+        .execute()
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'ReplayDetection') return findReplay(id)
+      if (this.name === 'AccessToken' && id.startsWith(JWT_ALIAS_PREFIX)) {
+        const jwt = Buffer.from(id.slice(JWT_ALIAS_PREFIX.length), 'base64url').toString('utf8')
+        return options.resolveJwtAccessToken?.(jwt)
+      }
+      if (this.name === 'AccessToken' && id.includes('.')) {
+        return options.resolveJwtAccessToken?.(id)
+      }
+      const row = await db
+        .selectFrom('as_oidc_records')
+        .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
+        .where('model', '=', this.name)
+        .where('id_hash', '=', sha256Hex(id))
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      return this.toPayload(id, row)
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const row = await db
+        .selectFrom('as_oidc_records')
+        .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
+        .where('model', '=', this.name)
+        .where('uid_hash', '=', sha256Hex(uid))
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      return this.toPayload(undefined, row)
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const row = await db
+        .selectFrom('as_oidc_records')
+        .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
+        .where('model', '=', this.name)
+        .where('user_code_hash', '=', sha256Hex(userCode))
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      return this.toPayload(undefined, row)
+    }
+
+    /**
+     * Marks the record consumed, atomically: of N concurrent consumers (on any instance)
+     * exactly one wins; the others revoke the grant and fail with `invalid_grant`, as a
+     * replayed code or refresh token must (RFC 9700 §4.5, §4.14.2). A rotated refresh
+     * token may be consumed once more within the grace window.
+     */
+    async consume(id: string): Promise<void> {
+      const now = Date.now()
+      const idHash = sha256Hex(id)
+      let query = db
+        .updateTable('as_oidc_records')
+        .where('model', '=', this.name)
+        .where('id_hash', '=', idHash)
+      if (this.name === 'RefreshToken' && graceMs > 0) {
+        query = query
+          .set((eb) => ({
+            consumed_at: eb.fn.coalesce('consumed_at', eb.val(now)),
+            reuse_count: eb
+              .case()
+              .when('consumed_at', 'is', null)
+              .then(0)
+              .else(eb('reuse_count', '+', 1))
+              .end(),
+          }))
+          .where((eb) =>
+            eb.or([
+              eb('consumed_at', 'is', null),
+              eb.and([eb('consumed_at', '>', now - graceMs), eb('reuse_count', '<', 1)]),
+            ]),
+          )
+      } else {
+        query = query.set({ consumed_at: now }).where('consumed_at', 'is', null)
+      }
+      const updated = await query.returning('model').executeTakeFirst()
+      if (updated !== undefined) return
+      if (!CONSUMABLE.has(this.name)) return
+      const row = await db
+        .selectFrom('as_oidc_records')
+        .select('grant_id')
+        .where('model', '=', this.name)
+        .where('id_hash', '=', idHash)
+        .executeTakeFirst()
+      if (row?.grant_id != null) await revokeGrant(row.grant_id)
+      throw new errors.InvalidGrant('grant already used')
+    }
+
+    async destroy(id: string): Promise<void> {
+      if (this.name === 'AccessToken') await revokeAccessToken(store, id)
+      await db
+        .deleteFrom('as_oidc_records')
+        .where('model', '=', this.name)
+        .where('id_hash', '=', sha256Hex(id))
+        .execute()
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db
+        .deleteFrom('as_oidc_records')
+        .where('model', '=', this.name)
+        .where('grant_id', '=', grantId)
+        .execute()
+      if (this.name === 'AccessToken') {
+        await db
+          .updateTable('as_access_tokens')
+          .set({ revoked_at: Date.now() })
+          .where('grant_id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute()
+      }
+    }
+
+    private toPayload(
+      id: string | undefined,
+      row: {
+        payload: string
+        expires_at: number | null
+        consumed_at: number | null
+        reuse_count: number
+      },
+    ): AdapterPayload | undefined {
+      const now = Date.now()
+      if (row.expires_at !== null && row.expires_at <= now) return undefined
+      const payload = JSON.parse(row.payload) as AdapterPayload
+      if (id !== undefined && this.name !== 'Client') payload.jti = id
+      if (row.consumed_at !== null) {
+        const consumedAt = row.consumed_at
+        const inGrace =
+          this.name === 'RefreshToken' && consumedAt > now - graceMs && row.reuse_count < 1
+        if (!inGrace) payload.consumed = Math.floor(consumedAt / 1000)
+      }
+      return payload
+    }
+  }
+
+  // ReplayDetection.unique() does find-then-save, which is not atomic across instances
+  // (catalogue #114); the atomic set-if-absent happens here and the save is a no-op.
+  async function findReplay(id: string): Promise<AdapterPayload | undefined> {
+    const fresh = await store.setIfAbsent(`as:replay:${id}`, REPLAY_TTL_MS)
+    if (fresh) return undefined
+    const iat = Math.floor(Date.now() / 1000)
+    return { jti: id, iat, exp: iat + REPLAY_TTL_MS / 1000, iss: 'replay' }
+  }
+}
+
+/** Purges expired records (called periodically by the server). */
+export async function purgeExpiredRecords(store: Store, now: number = Date.now()): Promise<void> {
+  await store.db.deleteFrom('as_oidc_records').where('expires_at', '<=', now).execute()
+  await store.db.deleteFrom('as_access_tokens').where('expires_at', '<=', now).execute()
+}
+
+function withoutId(model: string, payload: AdapterPayload): AdapterPayload {
+  if (model === 'Client') return payload
+  const rest = { ...payload }
+  delete rest.jti
+  return rest
+}
+
+/** Keeps a dynamically registered client alive while it obtains tokens (DCR hygiene). */
+export async function extendClientLifetime(
+  store: Store,
+  clientId: string,
+  ttlMs: number,
+  now: number = Date.now(),
+): Promise<void> {
+  await store.db
+    .updateTable('as_oidc_records')
+    .set({ expires_at: now + ttlMs })
+    .where('model', '=', 'Client')
+    .where('id_hash', '=', sha256Hex(clientId))
+    .execute()
+}

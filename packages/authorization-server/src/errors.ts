@@ -1,0 +1,15 @@
+import { MandateError } from '@mandate/core'
+
+export type AuthorizationServerErrorCode =
+  | 'ERR_AS_KEY_RING'
+  | 'ERR_AS_UNSEAL'
+  | 'ERR_AS_CONFIG'
+  | 'ERR_AS_USER_EXISTS'
+  | 'ERR_AS_USER_NOT_FOUND'
+  | 'ERR_AS_PASSWORD_POLICY'
+  | 'ERR_AS_NO_SIGNING_KEY'
+
+/** Errors of @mandate/authorization-server; `code` is stable. */
+export class AuthorizationServerError extends MandateError {
+  declare readonly code: AuthorizationServerErrorCode
+}

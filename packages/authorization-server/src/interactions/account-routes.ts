@@ -1,0 +1,111 @@
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { html } from 'hono/html'
+import type { HttpBindings } from '@hono/node-server'
+import type Provider from 'oidc-provider'
+import type { Store } from '@mandate/store'
+import type { Users } from '../users/users.ts'
+import type { ProviderContext } from '../provider/build-provider.ts'
+import { csrfToken, csrfValid } from '../lib/step-token.ts'
+import { layout } from '../pages/layout.ts'
+import { renderErrorPage } from '../pages/error-page.ts'
+import { listGrantsOf } from '../lib/grants.ts'
+
+type Env = { Bindings: HttpBindings }
+
+export interface AccountDeps {
+  provider: () => Provider
+  users: Users
+  secret: string
+  store: Store
+  emit: ProviderContext['emit']
+}
+
+/** The account page: the signed-in user's grants (with revoke) and second-factor status. */
+export function accountRoutes(deps: AccountDeps): Hono<Env> {
+  const app = new Hono<Env>()
+
+  const session = async (
+    c: Context<Env>,
+  ): Promise<{ accountId: string; uid: string } | undefined> => {
+    const provider = deps.provider()
+    const ctx = provider.createContext(c.env.incoming, c.env.outgoing)
+    const found = await provider.Session.get(ctx)
+    return found.accountId === undefined
+      ? undefined
+      : { accountId: found.accountId, uid: found.uid }
+  }
+
+  app.get('/', async (c) => {
+    const s = await session(c)
+    if (s === undefined) {
+      return c.html(
+        renderErrorPage(
+          'login_required',
+          'Sign in through an application first, then come back to this page.',
+        ),
+        401,
+      )
+    }
+    const user = await deps.users.get(s.accountId)
+    const grants = await listGrantsOf(deps.store, s.accountId)
+    const csrf = csrfToken(deps.secret, `account:${s.uid}`)
+    return c.html(
+      layout(
+        'Your account',
+        html`<h1>Your account</h1>
+          <p>Signed in as <strong>${user?.username ?? s.accountId}</strong>.</p>
+          <p>Second factor: ${user?.mfa === true ? 'authenticator app enabled' : 'not enabled'}</p>
+          <h2>Applications with access</h2>
+          ${
+            grants.length === 0
+              ? html`<p>No application has access.</p>`
+              : html`<ul class="grants">
+                  ${grants.map(
+                    (grant) =>
+                      html`<li>
+                        <strong>${grant.clientId}</strong>:
+                        ${grant.scopes.join(', ') || '(no scopes)'}
+                        <form method="post" action="/account/grants/revoke">
+                          <input type="hidden" name="csrf" value="${csrf}" />
+                          <input type="hidden" name="grant" value="${grant.grantId}" />
+                          <button type="submit" aria-label="Revoke access of ${grant.clientId}">
+                            Revoke
+                          </button>
+                        </form>
+                      </li>`,
+                  )}
+                </ul>`
+          }`,
+      ),
+    )
+  })
+
+  app.post('/grants/revoke', async (c) => {
+    const s = await session(c)
+    if (s === undefined) return c.html(renderErrorPage('login_required', 'Sign in again.'), 401)
+    const body = await c.req.parseBody()
+    if (!csrfValid(deps.secret, `account:${s.uid}`, body['csrf'])) {
+      return c.html(renderErrorPage('invalid_request', 'The form expired. Try again.'), 403)
+    }
+    const grantId = typeof body['grant'] === 'string' ? body['grant'] : ''
+    const grant = (await listGrantsOf(deps.store, s.accountId)).find((g) => g.grantId === grantId)
+    if (grant === undefined) return c.html(renderErrorPage('not_found', 'No such grant.'), 404)
+    const provider = deps.provider()
+    await Promise.all([
+      provider.AccessToken.adapter.revokeByGrantId(grantId),
+      provider.RefreshToken.adapter.revokeByGrantId(grantId),
+      provider.AuthorizationCode.adapter.revokeByGrantId(grantId),
+      provider.Grant.adapter.destroy(grantId),
+    ])
+    deps.emit({
+      type: 'consent.revoked',
+      sub: s.accountId,
+      client_id: grant.clientId,
+      grant_id: grantId,
+    })
+    return c.redirect('/account', 303)
+  })
+
+  return app
+}

@@ -1,0 +1,68 @@
+import type { Middleware } from 'koa'
+import type { Store } from '@mandate/store'
+import type { AuthorizationServerOptions } from '../options.ts'
+import { ROUTES } from './build-provider.ts'
+import { redirectUriAcceptable } from '../lib/redirect-uri-hygiene.ts'
+
+const HOUR_MS = 3_600_000
+
+/**
+ * Registration hygiene: per-source rate limit on Dynamic Client Registration (catalogue #147),
+ * shared by every
+ * instance: the n-th registration of the hour claims slot n with the store's atomic
+ * set-if-absent; when all slots are taken the request is refused with 429. Redirect URIs are
+ * checked by {@link redirectUriAcceptable} before oidc-provider sees them.
+ */
+export function dcrRateLimit(store: Store, options: AuthorizationServerOptions): Middleware {
+  const limit = options.dcr?.perSourcePerHour ?? 20
+  return async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === ROUTES.registration) {
+      const hour = Math.floor(Date.now() / HOUR_MS)
+      let admitted = false
+      for (let slot = 0; slot < limit && !admitted; slot++) {
+        admitted = await store.setIfAbsent(
+          `as:dcr:${ctx.ip}:${String(hour)}:${String(slot)}`,
+          HOUR_MS,
+        )
+      }
+      if (!admitted) {
+        ctx.status = 429
+        ctx.set('Retry-After', String(Math.ceil((HOUR_MS - (Date.now() % HOUR_MS)) / 1000)))
+        ctx.body = {
+          error: 'rate_limited',
+          error_description: 'too many registrations from this address',
+        }
+        return
+      }
+      const body = await readJson(ctx.req)
+      const uris = (body as { redirect_uris?: unknown } | undefined)?.redirect_uris
+      if (Array.isArray(uris) && !uris.every(redirectUriAcceptable)) {
+        ctx.status = 400
+        ctx.body = {
+          error: 'invalid_redirect_uri',
+          error_description: 'redirect_uris contains a URI that is not allowed',
+        }
+        return
+      }
+      ;(ctx.req as unknown as { body: unknown }).body = body
+    }
+    await next()
+  }
+}
+
+const LIMIT = 56 * 1024
+
+async function readJson(stream: AsyncIterable<unknown>): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length
+    if (size > LIMIT) return undefined
+    chunks.push(chunk as Buffer)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,65 @@
+// Signing-key rotation without downtime (catalogue #82) and storage that does not yield
+// usable tokens from a database dump.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { sqliteBackend } from '../../../test/support/stores.ts'
+import type { Store } from '@mandate/store'
+import { authorize, redeem, RESOURCE, startServer } from './support/harness.ts'
+import type { Harness } from './support/harness.ts'
+
+void describe('signing keys and storage', () => {
+  const backend = sqliteBackend()
+  let store: Store
+  let h: Harness
+
+  before(async () => {
+    store = await backend.open({ migrate: true })
+    h = await startServer(store)
+  })
+  after(async () => {
+    await h.close()
+    await store.close()
+    await backend.cleanup()
+  })
+
+  const jwksKids = async (): Promise<string[]> => {
+    const body = (await (await fetch(h.as.jwks_uri ?? '')).json()) as {
+      keys: { kid: string; d?: string }[]
+    }
+    assert.ok(body.keys.every((key) => key.d === undefined))
+    return body.keys.map((key) => key.kid)
+  }
+
+  void it('catalogue #82: a new key is published before it signs; the old key stays published', async () => {
+    const before = await redeem(h, await authorize(h))
+    const oldKid = decodeProtectedHeader(before.access_token).kid ?? ''
+    const newKid = await h.server.rotateSigningKey({ publishLeadMs: 1_500, retainMs: 60_000 })
+    await sleep(200)
+    assert.deepEqual((await jwksKids()).sort(), [oldKid, newKid].sort())
+    const during = await redeem(h, await authorize(h))
+    assert.equal(decodeProtectedHeader(during.access_token).kid, oldKid)
+    await sleep(1_500)
+    const after = await redeem(h, await authorize(h))
+    assert.equal(decodeProtectedHeader(after.access_token).kid, newKid)
+    const jwks = createRemoteJWKSet(new URL(h.as.jwks_uri ?? ''))
+    for (const token of [before.access_token, after.access_token]) {
+      await jwtVerify(token, jwks, { issuer: h.issuer, audience: RESOURCE })
+    }
+  })
+
+  void it('a database dump holds no usable code, refresh token, session cookie or signing key in clear', async () => {
+    const result = await authorize(h)
+    const code = result.callback.searchParams.get('code') ?? ''
+    const tokens = await redeem(h, result)
+    const session = result.agent.cookies.get('_session') ?? ''
+    const rows = await store.db.selectFrom('as_oidc_records').selectAll().execute()
+    const dump = JSON.stringify(rows)
+    for (const secret of [code, tokens.refresh_token ?? '', session, tokens.access_token]) {
+      assert.ok(secret.length > 20)
+      assert.ok(!dump.includes(secret))
+    }
+    assert.ok(rows.length > 0)
+  })
+})

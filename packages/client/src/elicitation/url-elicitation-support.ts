@@ -1,0 +1,181 @@
+import type {
+  CallToolRequest,
+  CallToolResult,
+  Client,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+} from '@modelcontextprotocol/client'
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/client'
+
+import { ClientError } from '../errors.ts'
+import { openInBrowser } from '../url/open-in-browser.ts'
+import type { DomainPolicy } from './domain-policy.ts'
+import { evaluateElicitationUrl } from './domain-policy.ts'
+import type { UrlDisplay } from './describe-url.ts'
+
+/** What the host shows before anything is opened (the consent-UI contract, docs/client.md). */
+export interface ConsentRequest {
+  /** The MCP server that asks; show it prominently. */
+  serverUrl: string
+  serverName?: string
+  /** The server's message, untrusted text: show it as plain text. */
+  message: string
+  /** The full URL with the registrable domain split out for emphasis, and warnings. */
+  display: UrlDisplay
+}
+
+export type ConsentPrompt = (request: ConsentRequest) => Promise<{ approved: boolean }>
+
+/** What the person is told when a link was refused without asking them. */
+export interface RefusalNotice {
+  serverUrl: string
+  message: string
+  reason: string
+  display?: UrlDisplay
+}
+
+export interface UrlElicitationOptions {
+  serverUrl: string
+  serverName?: string
+  consent: ConsentPrompt
+  policy?: DomainPolicy
+  /** Opens the approved URL outside the model's reach. Default: the system browser, no shell. */
+  open?: (url: URL) => Promise<void>
+  /** Form-mode handler; without one, form mode is not declared. */
+  form?: (params: ElicitRequestFormParams) => Promise<ElicitResult>
+  onRefused?: (notice: RefusalNotice) => void
+  /** How long to wait for `notifications/elicitation/complete`. Default 10 minutes. */
+  completionTimeoutMs?: number
+  /** Development only: accept `http://127.0.0.1` links. */
+  allowLoopback?: boolean
+}
+
+export interface UrlElicitationSupport {
+  /** Merge into the SDK `Client` capabilities: `{ elicitation: { url: {}, form?: {} } }`. */
+  readonly capabilities: {
+    elicitation: { url: Record<string, never>; form?: Record<string, never> }
+  }
+  /** Registers the `elicitation/create` handler and the completion listener on `client`. */
+  attach(client: Client): void
+  /** Handles one `elicitation/create` request (both protocol revisions go through here). */
+  handle(params: ElicitRequestURLParams | ElicitRequestFormParams): Promise<ElicitResult>
+  /**
+   * `tools/call` that answers a `-32042` URLElicitationRequiredError: consent, open, wait for
+   * completion, then retries the call once. The URL never reaches the result (or the model).
+   */
+  callTool(client: Client, params: CallToolRequest['params']): Promise<CallToolResult>
+}
+
+/**
+ * URL-mode elicitation handled the way the MCP spec's "Safe URL Handling" asks: policy first,
+ * explicit consent showing the full URL and the requesting server, opened in the system browser
+ * without pre-fetching, and nothing about it returned to the model. Completion notifications are
+ * accepted only for elicitation ids this client opened (catalogue #182).
+ */
+export function createUrlElicitationSupport(options: UrlElicitationOptions): UrlElicitationSupport {
+  const open =
+    options.open ??
+    ((url: URL) => openInBrowser(url, { allowLoopbackHttp: options.allowLoopback === true }))
+  const waiters = new Map<string, () => void>()
+  const completed = new Set<string>()
+  const opened = new Set<string>()
+
+  const handleUrl = async (params: ElicitRequestURLParams): Promise<ElicitResult> => {
+    const decision = evaluateElicitationUrl(params.url, options.serverUrl, options.policy ?? {}, {
+      allowLoopback: options.allowLoopback === true,
+    })
+    if (!decision.allowed) {
+      options.onRefused?.({
+        serverUrl: options.serverUrl,
+        message: params.message,
+        reason: decision.reason,
+        ...(decision.display === undefined ? {} : { display: decision.display }),
+      })
+      return { action: 'decline' }
+    }
+    const { approved } = await options.consent({
+      serverUrl: options.serverUrl,
+      ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+      message: params.message,
+      display: decision.display,
+    })
+    if (!approved) return { action: 'decline' }
+    if (typeof params.elicitationId === 'string') opened.add(params.elicitationId)
+    await open(decision.url)
+    return { action: 'accept' }
+  }
+
+  const handle = async (
+    params: ElicitRequestURLParams | ElicitRequestFormParams,
+  ): Promise<ElicitResult> => {
+    if (params.mode === 'url') return handleUrl(params)
+    if (options.form !== undefined) return options.form(params)
+    // MCP elicitation "Error Handling": a mode the client did not declare is Invalid params.
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      'elicitation mode not supported by this client',
+    )
+  }
+
+  const waitForCompletion = (elicitationId: string): Promise<void> => {
+    if (completed.has(elicitationId)) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(elicitationId)
+        reject(
+          new ClientError(
+            'ERR_CLIENT_ELICITATION_TIMEOUT',
+            'the browser step was not completed in time',
+          ),
+        )
+      }, options.completionTimeoutMs ?? 600_000)
+      waiters.set(elicitationId, () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  return {
+    capabilities: { elicitation: { url: {}, ...(options.form === undefined ? {} : { form: {} }) } },
+    attach: (client) => {
+      client.setRequestHandler('elicitation/create', (request) => handle(request.params))
+      client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
+        const id = notification.params.elicitationId
+        // Ignore ids we never opened or already saw (catalogue #182).
+        if (!opened.has(id) || completed.has(id)) return
+        completed.add(id)
+        waiters.get(id)?.()
+        waiters.delete(id)
+      })
+    },
+    handle,
+    callTool: async (client, params) => {
+      try {
+        return await client.callTool(params)
+      } catch (error) {
+        if (!(error instanceof UrlElicitationRequiredError)) throw error
+        for (const elicitation of error.elicitations) {
+          const waiting = waitForCompletion(elicitation.elicitationId)
+          const result = await handleUrl(elicitation)
+          if (result.action !== 'accept') {
+            waiting.catch(() => undefined)
+            waiters.delete(elicitation.elicitationId)
+            throw new ClientError(
+              'ERR_CLIENT_ELICITATION_REFUSED',
+              'the required browser step was declined',
+            )
+          }
+          await waiting
+        }
+        // Retry once; a second -32042 goes to the caller.
+        return await client.callTool(params)
+      }
+    },
+  }
+}

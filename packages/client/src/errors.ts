@@ -1,0 +1,35 @@
+import { MandateError } from '@mandate/core'
+
+/**
+ * Stable codes raised by `@mandate/client`. Messages are short and never contain a token, a code or
+ * an authorization URL's query.
+ */
+export const CLIENT_ERROR_CODES = [
+  'ERR_CLIENT_RESOURCE_MISMATCH',
+  'ERR_CLIENT_PKCE_UNSUPPORTED',
+  'ERR_CLIENT_LEGACY_DISCOVERY',
+  'ERR_CLIENT_UNSAFE_URL',
+  'ERR_CLIENT_STATE_MISMATCH',
+  'ERR_CLIENT_ISSUER_MISMATCH',
+  'ERR_CLIENT_AUTHORIZATION_DENIED',
+  'ERR_CLIENT_AUTHORIZATION_TIMEOUT',
+  'ERR_CLIENT_STEP_UP_LIMIT',
+  'ERR_CLIENT_STORE_PERMISSIONS',
+  'ERR_CLIENT_STORE_CORRUPT',
+  'ERR_CLIENT_ELICITATION_REFUSED',
+  'ERR_CLIENT_ELICITATION_TIMEOUT',
+  'ERR_CLIENT_HANDSHAKE',
+  'ERR_CLIENT_BROWSER',
+] as const
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
+
+/** Error raised by `@mandate/client` on purpose; `code` is one of {@link CLIENT_ERROR_CODES}. */
+export class ClientError extends MandateError {
+  declare readonly code: ClientErrorCode
+
+  // Narrows the accepted codes to the client's own.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+  }
+}

@@ -1,0 +1,97 @@
+import { ConfigurationError } from '@mandate/core'
+import { loadConfig } from '../config/load-config.ts'
+import type { LoadedConfig } from '../config/load-config.ts'
+import { maskConfig } from '../config/mask-config.ts'
+import { SETTINGS } from '../config/settings.ts'
+import { openRuntime } from '../runtime/open-runtime.ts'
+import { startServer } from '../serve/start-server.ts'
+import { parseGlobalFlags } from './global-flags.ts'
+import { line } from './output.ts'
+import type { CommandIo } from './output.ts'
+import { printBanner } from './banner.ts'
+
+export const USAGE = `Usage: mandate <command> [flags]
+
+Commands:
+  serve            start the all-in-one server (authorization server, gateway, web UI)
+  migrate          apply pending database migrations and exit
+  config check     validate the configuration and print it, secrets masked
+  users <action>   manage local accounts: add, list, disable, enable, reset-mfa, set-password
+  connect <url>    connect to an MCP server as an interactive host (mandate connect --help)
+  run -- <cmd>     start a local stdio MCP server with a token handshake (mandate run --help)
+  help             show this help
+
+Flags (each also settable as an environment variable or in the --config JSON file):
+  --config <file>  JSON configuration file (MANDATE_CONFIG)
+${SETTINGS.map((s) => `  --${s.flag} <value>`.padEnd(30) + s.env).join('\n')}
+
+Documentation: docs/configuration.md`
+
+function resolveConfig(argv: readonly string[], io: CommandIo): LoadedConfig {
+  const flags = parseGlobalFlags(argv)
+  if (flags.positionals.length > 0) {
+    throw new ConfigurationError('arguments', `unexpected argument "${flags.positionals[0] ?? ''}"`)
+  }
+  return loadConfig({
+    ...(flags.config === undefined ? {} : { file: flags.config }),
+    env: io.env,
+    flags: flags.settings,
+  })
+}
+
+export async function serveCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { config } = resolveConfig(argv, io)
+  const runtime = await openRuntime(config, { env: io.env })
+  let server
+  try {
+    server = await startServer(runtime)
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
+  printBanner(io.stderr, runtime, server)
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      runtime.logger.info('signal received', { signal })
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+      server.shutdown().then(done, (error: unknown) => {
+        runtime.logger.error('shutdown failed', { error })
+        done()
+      })
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+  return 0
+}
+
+export async function migrateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { config } = resolveConfig(argv, io)
+  const runtime = await openRuntime(config, { env: io.env })
+  try {
+    const report = runtime.migrations
+    line(
+      io.stdout,
+      report.applied.length === 0
+        ? `database is up to date (${String(report.current.length)} migrations)`
+        : `applied ${String(report.applied.length)} migration(s): ${report.applied.join(', ')}`,
+    )
+  } finally {
+    await runtime.close()
+  }
+  return 0
+}
+
+export function configCheckCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { config, origins } = resolveConfig(argv, io)
+  line(io.stdout, JSON.stringify(maskConfig(config), null, 2))
+  const set = [...origins].map(([path, origin]) => `  ${path} from ${origin}`)
+  line(
+    io.stderr,
+    set.length === 0
+      ? 'configuration is valid (all defaults)'
+      : `configuration is valid; set:\n${set.join('\n')}`,
+  )
+  return Promise.resolve(0)
+}

@@ -1,0 +1,2 @@
+export type { CallToolResult, Tool } from '@modelcontextprotocol/client'
+export type { AuthStatus, ConsentRequest, RefusalNotice } from '@mandate/client'

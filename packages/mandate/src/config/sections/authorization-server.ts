@@ -1,0 +1,95 @@
+import * as z from 'zod'
+
+const scope = z
+  .string()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be an RFC 6749 §3.3 scope token')
+
+/**
+ * The embedded authorization server (docs/authorization-server.md). Clients use OAuth wire
+ * names (RFC 7591 client metadata); everything else is camelCase.
+ */
+export const authorizationServerSection = z
+  .strictObject({
+    /** Protected resources (RFC 8707 resource indicators) and the scopes each accepts. */
+    resources: z
+      .record(
+        z.url({ protocol: /^https?$/ }),
+        z.strictObject({
+          scopes: z.array(scope).min(1),
+          accessTokenTtlSeconds: z.int().min(30).max(86_400).optional(),
+        }),
+      )
+      .default({}),
+    /** Pre-registered clients, as RFC 7591 client metadata (`client_id`, `redirect_uris`, …). */
+    clients: z
+      .array(
+        z.looseObject({
+          client_id: z.string().min(1),
+          redirect_uris: z.array(z.url()).optional(),
+          client_secret: z.string().min(32).optional(),
+          token_endpoint_auth_method: z.string().optional(),
+        }),
+      )
+      .default([]),
+    /** Client ID Metadata Documents (URL client_ids). */
+    cimd: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** When set, only client_id URLs on these domains (and their subdomains) are accepted. */
+        allowDomains: z.array(z.string().min(1)).optional(),
+        denyDomains: z.array(z.string().min(1)).default([]),
+        /** Development only: fetch metadata documents from loopback and private addresses. */
+        allowPrivateHosts: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** Dynamic Client Registration (RFC 7591) for clients without CIMD. */
+    dcr: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Registrations unused for this long expire (extended while tokens are live). */
+        ttlSeconds: z.int().min(60).optional(),
+        /** Registrations accepted per source address per hour. */
+        perSourcePerHour: z.int().min(1).optional(),
+      })
+      .prefault({}),
+    ttl: z
+      .strictObject({
+        accessTokenSeconds: z.int().min(30).max(86_400).optional(),
+        authorizationCodeSeconds: z.int().min(10).max(600).optional(),
+        refreshTokenSeconds: z.int().min(60).optional(),
+        grantSeconds: z.int().min(60).optional(),
+        sessionSeconds: z.int().min(60).optional(),
+      })
+      .prefault({}),
+    /** How long a rotated refresh token stays usable once more (parallel refreshes). */
+    refreshGraceSeconds: z.int().min(0).max(60).optional(),
+    /** RFC 8693: which confidential clients may exchange tokens, from and to which audiences. */
+    tokenExchange: z
+      .strictObject({
+        policies: z
+          .array(
+            z.strictObject({
+              clientId: z.string().min(1),
+              subjectAudiences: z.array(z.url()).min(1),
+              audiences: z.array(z.url()).min(1),
+            }),
+          )
+          .default([]),
+      })
+      .prefault({}),
+    /** Sign-in through an upstream OpenID provider. */
+    upstream: z
+      .strictObject({
+        issuer: z.url(),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1).optional(),
+        name: z.string().min(1),
+        scopes: z.array(scope).optional(),
+      })
+      .optional(),
+    /** Trust X-Forwarded-* from a reverse proxy in front of Mandate. */
+    trustProxy: z.boolean().default(false),
+  })
+  .prefault({})
+
+export type AuthorizationServerSection = z.output<typeof authorizationServerSection>

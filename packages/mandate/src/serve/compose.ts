@@ -1,0 +1,65 @@
+import { createAuthorizationServer } from '@mandate/authorization-server'
+import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
+import type { AuditEvent } from '@mandate/core'
+import type { Runtime } from '../runtime/open-runtime.ts'
+import { buildApp } from './app.ts'
+import type { MandateApp } from './app.ts'
+
+/** Everything `mandate serve` runs behind one origin, built once the public URL is known. */
+export interface Components {
+  app: MandateApp
+  authorizationServer: AuthorizationServer
+  close(): Promise<void>
+}
+
+export async function composeComponents(runtime: Runtime, publicUrl: URL): Promise<Components> {
+  const { config, logger, store, keyRing } = runtime
+  const issuer = publicUrl.origin
+  const as = config.authorizationServer
+  const audit = (event: AuditEvent) => {
+    logger.info('audit', { event })
+  }
+  const options: AuthorizationServerOptions = {
+    issuer,
+    store,
+    logger: logger.child({ component: 'authorization-server' }),
+    keyRing,
+    resources: Object.fromEntries(
+      Object.entries(as.resources).map(([url, resource]) => [url, withoutUndefined(resource)]),
+    ),
+    // Full client metadata is validated by oidc-provider when it starts.
+    clients: as.clients as NonNullable<AuthorizationServerOptions['clients']>,
+    cimd: {
+      enabled: as.cimd.enabled,
+      denyDomains: as.cimd.denyDomains,
+      ...(as.cimd.allowDomains === undefined ? {} : { allowDomains: as.cimd.allowDomains }),
+    },
+    allowPrivateCimdHosts: as.cimd.allowPrivateHosts,
+    dcr: withoutUndefined(as.dcr),
+    ttl: withoutUndefined(as.ttl),
+    tokenExchange: as.tokenExchange,
+    trustProxy: as.trustProxy,
+    audit,
+    ...(as.refreshGraceSeconds === undefined
+      ? {}
+      : { refreshGraceSeconds: as.refreshGraceSeconds }),
+    ...(as.upstream === undefined ? {} : { upstream: withoutUndefined(as.upstream) }),
+  }
+  const authorizationServer = await createAuthorizationServer(options)
+  const app = buildApp({ store, logger })
+  app.route('/', authorizationServer.app)
+  return {
+    app,
+    authorizationServer,
+    close: () => authorizationServer.close(),
+  }
+}
+
+/** Drops undefined members, for options typed with `exactOptionalPropertyTypes`. */
+function withoutUndefined<T extends object>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>
+  }
+}

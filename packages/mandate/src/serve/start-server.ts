@@ -1,0 +1,105 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import type { HttpBindings } from '@hono/node-server'
+import { ConfigurationError } from '@mandate/core'
+import type { Runtime } from '../runtime/open-runtime.ts'
+import { composeComponents } from './compose.ts'
+import type { Components } from './compose.ts'
+
+export interface RunningServer {
+  /** The URL the server listens on. */
+  url: URL
+  publicUrl: URL
+  components: Components
+  /** Stops accepting, lets requests in flight finish (up to the timeout), closes the store. */
+  shutdown(): Promise<void>
+}
+
+/** Starts the all-in-one server on the configured interface. */
+export async function startServer(runtime: Runtime): Promise<RunningServer> {
+  const { config, logger } = runtime
+  checkExposure(config.server.host, config.server.publicUrl)
+
+  // Listen first: with --port 0 the public URL (the issuer) is known only once bound. Until the
+  // components are built, requests get 503.
+  let components: Components | undefined
+  const fetch: FetchCallback = (request, env) =>
+    components === undefined
+      ? Response.json({ status: 'starting' }, { status: 503 })
+      : // Served over HTTP/1.1 only, so the bindings are always the HTTP/1 ones.
+        components.app.fetch(request, env as HttpBindings)
+  const server = await listen(fetch, config.server.host, config.server.port)
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = new URL(`http://${host}:${String(address.port)}`)
+  const publicUrl = new URL(config.server.publicUrl ?? url.href)
+  try {
+    components = await composeComponents(runtime, publicUrl)
+  } catch (error) {
+    await new Promise((done) => server.close(done))
+    throw error
+  }
+  const running = components
+
+  let stopping: Promise<void> | undefined
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down')
+      const closed = new Promise<void>((done) => {
+        server.close(() => {
+          done()
+        })
+      })
+      server.closeIdleConnections()
+      const timer = setTimeout(() => {
+        server.closeAllConnections()
+      }, config.server.shutdownTimeoutMs)
+      await closed
+      clearTimeout(timer)
+      await running.close()
+      await runtime.close()
+      logger.info('stopped')
+    })())
+  return { url, publicUrl, components: running, shutdown }
+}
+
+type FetchCallback = Parameters<typeof serve>[0]['fetch']
+
+function listen(fetch: FetchCallback, host: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolveServer, reject) => {
+    const started = serve({ fetch, hostname: host, port }, () => {
+      resolveServer(started as Server)
+    }) as Server
+    started.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${String(port)}`
+      reject(
+        new ConfigurationError(
+          'server.port',
+          error.code === 'EADDRINUSE'
+            ? `cannot listen on ${where}: the address is in use; choose another --port`
+            : `cannot listen on ${where}: ${error.message}`,
+        ),
+      )
+    })
+  })
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+/** Off loopback, the public URL must be given and must be HTTPS (OAuth 2.1 §1.5). */
+function checkExposure(host: string, publicUrl: string | undefined): void {
+  if (LOOPBACK.has(host) || host.startsWith('127.')) return
+  if (publicUrl === undefined) {
+    throw new ConfigurationError(
+      'server.publicUrl',
+      `server.publicUrl is required when listening on ${host} (not loopback); set --public-url https://…`,
+    )
+  }
+  if (new URL(publicUrl).protocol !== 'https:') {
+    throw new ConfigurationError(
+      'server.publicUrl',
+      `server.publicUrl must use https when listening on ${host} (not loopback)`,
+    )
+  }
+}

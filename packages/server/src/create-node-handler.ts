@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { toNodeHandler } from '@modelcontextprotocol/node'
+import { createProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+import type { ProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+import type { ProtectOptions } from './options.ts'
+
+export interface NodeProtectedMcpHandler {
+  /** A `node:http` request listener; answers 404 for paths it does not own. */
+  (req: IncomingMessage, res: ServerResponse): void
+  readonly handler: ProtectedMcpHandler
+  close(): Promise<void>
+}
+
+/**
+ * Protects an MCP server for plain `node:http`: `http.createServer(createNodeHandler(options))`.
+ * Any `req.auth` set by other middleware is ignored: identity only comes from verification here.
+ */
+export function createNodeHandler(
+  options: ProtectOptions | ProtectedMcpHandler,
+  adapter?: { onerror?: (error: Error) => void },
+): NodeProtectedMcpHandler {
+  const handler = 'fetch' in options ? options : createProtectedMcpHandler(options)
+  const node = toNodeHandler(
+    { fetch: (request) => handler.fetch(request) },
+    {
+      // The protected handler enforces its own (smaller) limit; this only bounds buffering.
+      maxRequestBodySize: 8 * 1024 * 1024,
+      ...(adapter?.onerror === undefined ? {} : { onerror: adapter.onerror }),
+    },
+  )
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    delete (req as { auth?: unknown }).auth
+    void node(req as unknown as Parameters<typeof node>[0], res)
+  }
+  return Object.assign(listener, { handler, close: () => handler.close() })
+}

@@ -1,0 +1,23 @@
+/** Reads at most `limit` bytes of a request body; `undefined` when it is larger. */
+export async function readBodyLimited(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > limit) return undefined
+  if (request.body === null) return new Uint8Array()
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks)
+}

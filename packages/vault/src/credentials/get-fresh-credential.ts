@@ -1,0 +1,118 @@
+import { findVaultCredential, touchVaultCredential } from '@mandate/store'
+import type { VaultCredentialRow } from '@mandate/store'
+import { VaultError } from '../errors.ts'
+import type { VaultContext } from '../lib/context.ts'
+import { openCredential } from '../lib/credential-secret.ts'
+import { needsRefresh, refreshCredential, stillValid } from '../refresh/refresh-credential.ts'
+import { splitScopes } from './credential-metadata.ts'
+
+/** What a tool declares it needs from one provider. */
+export interface CredentialDeclaration {
+  provider: string
+  scopes?: readonly string[]
+}
+
+export interface GetFreshCredentialInput {
+  /** The verified user (from the MCP access token), never a client-supplied value (catalogue #200). */
+  sub: string
+  provider: string
+  /** A specific linked account; default: the user's default account for the provider. */
+  account?: string
+}
+
+/** A usable credential, for the tool's own call to the provider. Never send it to the client. */
+export interface FreshCredential {
+  credential_id: string
+  provider: string
+  account: string
+  kind: 'oauth' | 'api_key'
+  /** `Bearer`, `DPoP`, or `api_key`. */
+  token_type: string
+  access_token?: string
+  api_key?: string
+  expires_at: number | null
+  /** The scopes the tool declared (all of them granted). */
+  scopes: string[]
+}
+
+const TOUCH_EVERY_MS = 60_000
+
+/**
+ * Returns the user's credential for a declared provider, refreshed first when it expires within
+ * the margin. Only declared providers are readable, and only when every declared scope was
+ * granted.
+ * @throws VaultError `ERR_VAULT_UNDECLARED_ACCESS`, `ERR_VAULT_NOT_LINKED`,
+ *   `ERR_VAULT_NEEDS_REAUTH`, `ERR_VAULT_INSUFFICIENT_SCOPE`, `ERR_VAULT_PROVIDER_UNAVAILABLE`.
+ */
+export async function getFreshCredential(
+  ctx: VaultContext,
+  declared: readonly CredentialDeclaration[],
+  input: GetFreshCredentialInput,
+): Promise<FreshCredential> {
+  const declaration = declared.find((entry) => entry.provider === input.provider)
+  if (declaration === undefined) {
+    throw new VaultError(
+      'ERR_VAULT_UNDECLARED_ACCESS',
+      `access to ${input.provider} was not declared`,
+    )
+  }
+  let row = await findVaultCredential(ctx.store, input.sub, input.provider, input.account)
+  if (row === undefined) {
+    throw new VaultError('ERR_VAULT_NOT_LINKED', `no ${input.provider} account is linked`)
+  }
+  if (row.status === 'needs_reauth') {
+    throw new VaultError(
+      'ERR_VAULT_NEEDS_REAUTH',
+      `the ${input.provider} account must be linked again`,
+    )
+  }
+  const wanted = declaration.scopes ?? []
+  const granted = new Set(splitScopes(row.scopes))
+  const missing = wanted.filter((scope) => !granted.has(scope))
+  if (missing.length > 0) {
+    throw new VaultError(
+      'ERR_VAULT_INSUFFICIENT_SCOPE',
+      `the ${input.provider} account lacks scope ${missing.join(' ')}`,
+    )
+  }
+  const now = ctx.now()
+  if (needsRefresh(row, now, ctx.refreshMarginMs)) {
+    if (
+      row.refresh_blocked_until !== null &&
+      row.refresh_blocked_until > now &&
+      !stillValid(row, now)
+    ) {
+      throw new VaultError(
+        'ERR_VAULT_PROVIDER_UNAVAILABLE',
+        `${input.provider} is not answering; try again later`,
+        {
+          retryAfter: row.refresh_blocked_until,
+        },
+      )
+    }
+    row = await refreshCredential(ctx, input.sub, row.id)
+  }
+  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
+    await touchVaultCredential(ctx.store, row.id, now)
+  }
+  return present(row, await openCredential(ctx.keys, row), [...wanted])
+}
+
+function present(
+  row: VaultCredentialRow,
+  secret: Awaited<ReturnType<typeof openCredential>>,
+  scopes: string[],
+): FreshCredential {
+  const credential: FreshCredential = {
+    credential_id: row.id,
+    provider: row.provider,
+    account: row.account,
+    kind: row.kind,
+    token_type: row.token_type,
+    expires_at: row.expires_at,
+    scopes,
+  }
+  if (secret.access_token !== undefined) credential.access_token = secret.access_token
+  if (secret.api_key !== undefined) credential.api_key = secret.api_key
+  return credential
+}

@@ -1,0 +1,41 @@
+import { countVaultRecordsWithKeyVersion, deleteMeta } from '@mandate/store'
+import type { Store } from '@mandate/store'
+import { VaultError } from '../errors.ts'
+import { removeKeyFileVersion } from '../keys/key-file-versions.ts'
+import { readKeyFile } from '../keys/key-file.ts'
+import { KEYS_CHANNEL } from '../lib/vault-keys.ts'
+
+/**
+ * `mandate keys retire <version>`: removes an old key version from the key file, only when no
+ * record uses it any more (catalogue #196) and it is not the active one. Serialised with the
+ * re-wrap job.
+ * @throws VaultError `ERR_VAULT_KEY_ACTIVE`, `ERR_VAULT_KEY_IN_USE`, `ERR_VAULT_KEY_UNKNOWN`.
+ */
+export async function retireKeyVersion(store: Store, path: string, version: number): Promise<void> {
+  await store.withLock('vault:rewrap', async () => {
+    const ring = readKeyFile(path)
+    if (!ring.keys.has(version)) {
+      throw new VaultError(
+        'ERR_VAULT_KEY_UNKNOWN',
+        `key version ${String(version)} is not in the key file`,
+      )
+    }
+    if (ring.active === version) {
+      throw new VaultError(
+        'ERR_VAULT_KEY_ACTIVE',
+        `key version ${String(version)} is the active one; rotate first`,
+      )
+    }
+    const inUse = await countVaultRecordsWithKeyVersion(store, version)
+    if (inUse > 0) {
+      throw new VaultError(
+        'ERR_VAULT_KEY_IN_USE',
+        `key version ${String(version)} still protects ${String(inUse)} records; run the re-wrap first`,
+      )
+    }
+    removeKeyFileVersion(path, version)
+    // The key check for this version goes too, or the next start would ask for the key back.
+    await deleteMeta(store, `key_check:v${String(version)}`)
+    await store.publish(KEYS_CHANNEL, { retired: version })
+  })
+}
