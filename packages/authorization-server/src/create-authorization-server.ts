@@ -104,6 +104,8 @@ export async function createAuthorizationServer(
   }
 
   let current: Provider
+  // Koa's callback() composes the middleware stack on every call: build it once per provider.
+  let currentCallback: ReturnType<Provider['callback']>
   let reloadTimer: NodeJS.Timeout | undefined
   const build = async (): Promise<void> => {
     const keySet = await loadSigningKeys(store, options.keyRing)
@@ -129,6 +131,7 @@ export async function createAuthorizationServer(
     provider.use(dcrRateLimit(store, options))
     provider.use(jwtTokenAlias())
     current = provider
+    currentCallback = provider.callback()
     if (reloadTimer !== undefined) clearTimeout(reloadTimer)
     if (keySet.nextChangeAt !== undefined) {
       reloadTimer = setTimeout(
@@ -169,7 +172,7 @@ export async function createAuthorizationServer(
       outgoing.once('close', () => {
         resolve(RESPONSE_ALREADY_SENT)
       })
-      void current.callback()(incoming, outgoing)
+      void currentCallback(incoming, outgoing)
     })
   }
 

@@ -55,6 +55,8 @@ export interface AuthorizationServerOptions {
     allowDomains?: string[]
     /** Hosts never fetched (exact, or a suffix after a dot). Checked before `allowDomains`. */
     denyDomains?: string[]
+    /** Document fetches per origin per minute, all instances together. Default 30. */
+    fetchesPerOriginPerMinute?: number
   }
   /** Development only: fetch CIMD documents from loopback and private addresses. */
   allowPrivateCimdHosts?: boolean

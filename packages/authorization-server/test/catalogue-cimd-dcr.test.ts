@@ -173,6 +173,43 @@ void describe('catalogue I: CIMD, SSRF and DCR', () => {
     assert.equal((await authorizeStatus(dev, `${base}/big.json`)).status, 400)
   })
 
+  void it('catalogue #142: CIMD fetches are budgeted per origin (path spraying)', async () => {
+    // Its own store: the budget counts every fetch from the origin, on all instances.
+    const own = sqliteBackend()
+    const ownStore = await own.open({ migrate: true })
+    const options = {
+      allowPrivateCimdHosts: true,
+      cimdCa: cert,
+      cimd: { fetchesPerOriginPerMinute: 3 },
+    }
+    const first = await startServer(ownStore, options)
+    const second = await startServer(ownStore, options)
+    // Fetches made (oidc-provider may fetch a failing document twice in one request).
+    const sprayed = () =>
+      [...hits].filter(([path]) => path.startsWith('/spray/')).reduce((n, [, c]) => n + c, 0)
+    try {
+      const statuses: number[] = []
+      // Distinct client_ids on one origin are distinct cache misses; both instances share
+      // one budget.
+      for (let i = 0; i < 6; i++) {
+        const h = i % 2 === 0 ? first : second
+        statuses.push((await authorizeStatus(h, `${base}/spray/${String(i)}.json`)).status)
+      }
+      assert.ok(statuses.every((status) => status === 400))
+      assert.equal(sprayed(), 3)
+      // A valid client on that origin is refused too until the minute is over.
+      const before = hits.get('/client.json') ?? 0
+      const result = await authorizeStatus(first, `${base}/client.json`)
+      assert.match(result.body, /invalid_client/)
+      assert.equal(hits.get('/client.json') ?? 0, before)
+    } finally {
+      await second.close()
+      await first.close()
+      await ownStore.close()
+      await own.cleanup()
+    }
+  })
+
   void it('catalogue #146: the operator deny-list stops a CIMD fetch', async () => {
     const before = hits.get('/client.json') ?? 0
     const result = await authorizeStatus(denying, `${base}/client.json`)

@@ -18,6 +18,7 @@ import {
   insecure,
   ORCHESTRATOR_CLIENT,
   ORCHESTRATOR_SECRET,
+  PASSWORD,
   PUBLIC_CLIENT,
   publicClient,
   redeem,
@@ -151,7 +152,10 @@ void describe('catalogue D, E, G, H: refresh, JWT, DPoP replay, token exchange',
   })
 
   void it('catalogue #57: refresh cannot widen scope', async () => {
-    const tokens = await redeem(h, await authorize(h, { untick: ['tools:write'] }))
+    // A user of its own: alice's consent to both scopes is remembered from earlier tests.
+    await h.server.users.add({ username: 'narrow', password: PASSWORD })
+    const result = await authorize(h, { username: 'narrow', untick: ['tools:write'] })
+    const tokens = await redeem(h, result)
     const wider = await tokenRequest(h, {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token ?? '',

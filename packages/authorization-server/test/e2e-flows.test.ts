@@ -13,6 +13,8 @@ import {
   GATEWAY_SECRET,
   DOWNSTREAM,
   insecure,
+  PASSWORD,
+  PUBLIC_CLIENT,
   publicClient,
   redeem,
   RESOURCE,
@@ -22,6 +24,7 @@ import {
   tokenRequest,
 } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
+import { listGrantsOf } from '../src/lib/grants.ts'
 
 void describe('authorization server end to end (oauth4webapi)', () => {
   const backend = sqliteBackend()
@@ -84,8 +87,54 @@ void describe('authorization server end to end (oauth4webapi)', () => {
   })
 
   void it('consent: an unticked scope is not in the token', async () => {
-    const tokens = await redeem(h, await authorize(h, { untick: ['tools:write'] }))
+    // A user of its own: alice's consent is remembered from the tests above.
+    await h.server.users.add({ username: 'june', password: PASSWORD })
+    const result = await authorize(h, { username: 'june', untick: ['tools:write'] })
+    const tokens = await redeem(h, result)
     assert.equal(decodeJwt(tokens.access_token)['scope'], 'tools:read')
+    // The unticked scope was rejected, and that choice is remembered too.
+    const again = await authorize(h, { username: 'june' })
+    assert.equal(again.consentShown, false)
+    assert.equal(decodeJwt((await redeem(h, again)).access_token)['scope'], 'tools:read')
+  })
+
+  void it('consent is remembered per user and client across sessions; revoking the grant forgets it', async () => {
+    await h.server.users.add({ username: 'henry', password: PASSWORD })
+    const as = { username: 'henry', scope: 'tools:read' }
+    const first = await authorize(h, as)
+    assert.equal(first.consentShown, true)
+    await redeem(h, first)
+    // A new browser session, same client, same scopes: signing in is enough.
+    const second = await authorize(h, as)
+    assert.equal(second.consentShown, false)
+    const tokens = await redeem(h, second)
+    assert.equal(decodeJwt(tokens.access_token)['scope'], 'tools:read')
+    // Wider scopes: asked again.
+    const wider = await authorize(h, { ...as, scope: 'tools:read tools:write' })
+    assert.equal(wider.consentShown, true)
+    // Another resource is another consent.
+    const other = await authorize(h, { ...as, resource: DOWNSTREAM, scope: 'tools:read' })
+    assert.equal(other.consentShown, true)
+
+    const user = await h.server.users.findByUsername('henry')
+    const grants = await listGrantsOf(store, user?.id ?? '')
+    assert.equal(grants.length, 1)
+    await h.server.revokeGrant(grants[0]?.grantId ?? '')
+    const refresh = await tokenRequest(h, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+      client_id: PUBLIC_CLIENT,
+    })
+    assert.equal(refresh.body['error'], 'invalid_grant')
+    assert.equal((await authorize(h, as)).consentShown, true)
+  })
+
+  void it('RFC 8252 §8.6: a native client is never authorized silently on an existing session', async () => {
+    await h.server.users.add({ username: 'ivy', password: PASSWORD })
+    const first = await authorize(h, { username: 'ivy', scope: 'tools:read' })
+    // Same browser session (no sign-in this time), same request: the consent page is shown.
+    const again = await authorize(h, { username: 'ivy', scope: 'tools:read', agent: first.agent })
+    assert.equal(again.consentShown, true)
   })
 
   void it('refresh rotation keeps the resource; the old refresh token no longer works', async () => {

@@ -22,6 +22,7 @@ void describe('upstream OpenID provider login', () => {
   let h: Harness
   let upstreamServer: Server
   let upstreamIssuer = ''
+  let userinfoCalls = 0
 
   before(async () => {
     const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {}
@@ -62,8 +63,19 @@ void describe('upstream OpenID provider login', () => {
       }),
       claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
       pkce: { required: () => true },
-      // Put email and name into the ID token (Mandate reads the upstream's ID token claims).
-      conformIdTokenClaims: false,
+      // The default (OIDC Core §5.4): with the code flow, email and name are returned by the
+      // userinfo endpoint only, not in the ID token; Mandate fetches them from there.
+      conformIdTokenClaims: true,
+    })
+    upstream.use(async (ctx, next) => {
+      await next()
+      if (ctx.path !== '/me') return
+      userinfoCalls++
+      // A broken or malicious IdP: for "mallory" userinfo describes another subject.
+      const body: unknown = ctx.body
+      if (typeof body === 'object' && body !== null && 'sub' in body && body.sub === 'mallory') {
+        ctx.body = { ...body, sub: 'erin', email: 'erin@acme.test' }
+      }
     })
     const callback = upstream.callback()
     slot.handler = (req, res) => {
@@ -78,7 +90,7 @@ void describe('upstream OpenID provider login', () => {
     await backend.cleanup()
   })
 
-  void it('a user signs in at the upstream IdP; the token names a linked local account with amr upstream', async () => {
+  const signIn = async (login: string) => {
     const agent = new BrowserAgent()
     const verifier = oauth.generateRandomCodeVerifier()
     const state = oauth.generateRandomState()
@@ -104,11 +116,21 @@ void describe('upstream OpenID provider login', () => {
       new URL(/<form autocomplete="off" action="([^"]+)"/.exec(html)?.[1] ?? '', upstreamIssuer)
         .href
     step = await agent.follow(submit(step.html ?? ''), REDIRECT_URI, {
-      form: { prompt: 'login', login: 'erin', password: 'anything' },
+      form: { prompt: 'login', login, password: 'anything' },
     })
     step = await agent.follow(submit(step.html ?? ''), REDIRECT_URI, {
       form: { prompt: 'consent' },
     })
+    return { agent, step, verifier, state }
+  }
+
+  void it('a user signs in at the upstream IdP; the token names a linked local account with amr upstream', async () => {
+    const before = userinfoCalls
+    const signedIn = await signIn('erin')
+    const { agent, verifier, state } = signedIn
+    let { step } = signedIn
+    // The ID token had no email or name: they came from userinfo.
+    assert.equal(userinfoCalls, before + 1)
     const consent = parseForm(step.html ?? '', '/consent')
     step = await agent.follow(new URL(consent.action, h.issuer).href, REDIRECT_URI, {
       form: { ...consent.fields, scope: checkboxValues(step.html ?? '') },
@@ -120,6 +142,14 @@ void describe('upstream OpenID provider login', () => {
     const user = await h.server.users.get(String(claims.sub))
     assert.equal(user?.upstreamIssuer, upstreamIssuer)
     assert.equal(user.email, 'erin@acme.test')
+  })
+
+  void it('userinfo claims for another subject than the ID token are refused (OIDC Core §5.3.2)', async () => {
+    const { step } = await signIn('mallory')
+    assert.equal(step.location, undefined)
+    assert.match(step.html ?? '', /Signing in with the external provider failed/)
+    assert.equal(await h.server.users.findByUsername('mallory@acme.test'), undefined)
+    assert.ok(h.audit.some((e) => e.type === 'login.failed' && e.reason === 'upstream'))
   })
 
   void it('catalogue #9: an upstream callback without the pending-login cookie is refused', async () => {

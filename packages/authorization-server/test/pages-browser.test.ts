@@ -26,6 +26,7 @@ import {
 } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
 import { currentStep, totpAt } from '../src/lib/totp.ts'
+import { qrCodeSvg } from '../src/lib/qr-code.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(process.cwd(), 'test-results', 'authorization-server')
@@ -241,8 +242,27 @@ void describe('pages in Chromium (no JavaScript)', { skip }, () => {
     await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: 'Set up a second factor' }).waitFor()
+    // The QR code is server-rendered inline SVG (no script) encoding the otpauth link, which
+    // stays on the page with the secret as the fallback.
+    const qr = page.getByRole('img', { name: 'QR code for your authenticator app' })
+    assert.equal(await qr.isVisible(), true)
+    const box = await qr.boundingBox()
+    assert.ok(box !== null && box.width >= 150 && box.height >= 150)
+    const otpauth =
+      (await page.getByRole('link', { name: 'otpauth link' }).getAttribute('href')) ?? ''
+    assert.match(otpauth, /^otpauth:\/\/totp\//)
+    const expected = await qrCodeSvg(otpauth)
+    assert.equal(
+      await page.getByTestId('totp-qr').locator('svg path').count(),
+      (expected.match(/<path /g) ?? []).length,
+    )
+    assert.equal(
+      await page.getByTestId('totp-qr').locator('svg path').last().getAttribute('d'),
+      / d="([^"]+)"\/>\s*<\/svg>/.exec(expected)?.[1],
+    )
     await page.screenshot({ path: join(SHOTS, 'totp-enrol.png'), fullPage: true })
     const secret = (await page.getByTestId('totp-secret').textContent()) ?? ''
+    assert.ok(otpauth.includes(`secret=${secret}`))
     await page.getByLabel('6-digit code').fill(totpAt(secret, currentStep()))
     await page.getByRole('button', { name: 'Confirm' }).click()
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor()

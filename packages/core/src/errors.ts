@@ -2,10 +2,10 @@
  * Base class of every error Mandate throws on purpose. `code` is stable and machine-readable;
  * `message` is short, lower-case and never contains a secret value.
  */
-export class MandateError extends Error {
-  readonly code: string
+export class MandateError<Code extends string = string> extends Error {
+  readonly code: Code
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
@@ -13,7 +13,7 @@ export class MandateError extends Error {
 }
 
 /** Raised when configuration, a key file or the environment makes it unsafe to start. */
-export class ConfigurationError extends MandateError {
+export class ConfigurationError extends MandateError<'ERR_CONFIGURATION'> {
   /** The configuration key or file at fault, e.g. `server.port` or `keys.file`. */
   readonly key: string
 

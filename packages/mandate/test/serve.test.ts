@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
+import { get as httpGet } from 'node:http'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -78,6 +79,23 @@ describe('mandate serve on the embedded default', () => {
     assert.ok(lines.some((entry) => entry['msg'] === 'stopped'))
   })
 
+  it('answers only as its public URL: metadata is consistent and a forged Host gets 421', async () => {
+    const child = serve(['--data-dir', freshDir()])
+    const { url } = await waitForListening(child)
+    const metadata = (await (
+      await fetch(new URL('/.well-known/oauth-authorization-server', url))
+    ).json()) as Record<string, unknown>
+    assert.equal(metadata['issuer'], url.origin)
+    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'jwks_uri']) {
+      assert.ok(String(metadata[endpoint]).startsWith(`${url.origin}/`), endpoint)
+    }
+    const forged = await rawGet(url, '/.well-known/oauth-authorization-server', 'evil.example')
+    assert.equal(forged.status, 421)
+    assert.doesNotMatch(forged.body, /evil\.example/)
+    assert.equal((await rawGet(url, '/healthz', '10.0.0.1:8080')).status, 200)
+    child.kill('SIGTERM')
+  })
+
   it('restarts on the same data directory with the same key', async () => {
     const dir = freshDir()
     for (let round = 0; round < 2; round += 1) {
@@ -130,3 +148,20 @@ describe('mandate config check', () => {
     assert.match(result.stderr, /database\.url from MANDATE_DATABASE/)
   })
 })
+
+/** A GET with a chosen Host header (fetch does not let a caller set Host). */
+function rawGet(url: URL, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(
+      { host: url.hostname, port: url.port, path, headers: { host } },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body })
+        })
+      },
+    )
+    request.on('error', reject)
+  })
+}

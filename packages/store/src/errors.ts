@@ -7,10 +7,4 @@ export type StoreErrorCode =
   | 'ERR_STORE_MIGRATION_FAILED'
   | 'ERR_STORE_CLOSED'
 
-export class StoreError extends MandateError {
-  declare readonly code: StoreErrorCode
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options)
-  }
-}
+export class StoreError extends MandateError<StoreErrorCode> {}

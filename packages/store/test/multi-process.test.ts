@@ -30,7 +30,10 @@ function startWorker(schema: string, mode: string, options: object = {}): Worker
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const lines: Record<string, unknown>[] = []
-  const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = []
+  const waiters: {
+    predicate: (l: Record<string, unknown>) => boolean
+    resolve: (l: Record<string, unknown>) => void
+  }[] = []
   let buffer = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffer += chunk
@@ -65,7 +68,8 @@ describe('store primitives across processes (PostgreSQL)', async () => {
   let store: Store
 
   before(async () => {
-    if (skip === false) store = await openStore({ kind: 'postgres', url: POSTGRES_TEST_URL, schema })
+    if (skip === false)
+      store = await openStore({ kind: 'postgres', url: POSTGRES_TEST_URL, schema })
   })
   after(async () => {
     if (skip !== false) return
@@ -84,7 +88,9 @@ describe('store primitives across processes (PostgreSQL)', async () => {
       .flatMap((w) => w.lines)
       .map((line) => line['interval'] as { start: number; end: number })
       .sort((a, b) => a.start - b.start)
-    const overlaps = intervals.filter((interval, i) => i > 0 && interval.start < intervals[i - 1]!.end)
+    const overlaps = intervals.filter(
+      (interval, i) => i > 0 && interval.start < intervals[i - 1]!.end,
+    )
     return { counter: Number(await getMeta(store, 'counter')), overlaps: overlaps.length }
   }
 
@@ -94,12 +100,16 @@ describe('store primitives across processes (PostgreSQL)', async () => {
     assert.equal(counter, 40)
   })
 
-  it('control: the same workload without the lock overlaps and loses updates', { skip }, async () => {
-    // Shows the test above can fail: remove the lock and it does.
-    const { counter, overlaps } = await runLockWorkload(true)
-    assert.ok(overlaps > 0)
-    assert.ok(counter < 40)
-  })
+  it(
+    'control: the same workload without the lock overlaps and loses updates',
+    { skip },
+    async () => {
+      // Shows the test above can fail: remove the lock and it does.
+      const { counter, overlaps } = await runLockWorkload(true)
+      assert.ok(overlaps > 0)
+      assert.ok(counter < 40)
+    },
+  )
 
   it('withLock: a holder killed with SIGKILL does not leak the lock', { skip }, async () => {
     const holder = startWorker(schema, 'hold-and-die')
@@ -122,32 +132,43 @@ describe('store primitives across processes (PostgreSQL)', async () => {
       typeof line['latencyMs'] === 'number' ? [line['latencyMs']] : [],
     )
     assert.equal(latencies.length, 20)
-    assert.ok(Math.max(...latencies) < 100, `latencies: ${latencies.map((l) => l.toFixed(1)).join(', ')}`)
+    assert.ok(
+      Math.max(...latencies) < 100,
+      `latencies: ${latencies.map((l) => l.toFixed(1)).join(', ')}`,
+    )
   })
 
   it('setIfAbsent: each key has exactly one winner across processes', { skip }, async () => {
     const keys = Array.from({ length: 200 }, (_, i) => `jti-${String(i)}`)
     const startAt = Date.now() + 1_500
-    const workers = Array.from({ length: 4 }, () => startWorker(schema, 'set-if-absent', { keys, startAt }))
+    const workers = Array.from({ length: 4 }, () =>
+      startWorker(schema, 'set-if-absent', { keys, startAt }),
+    )
     assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0, 0, 0])
     const wins = workers.flatMap((w) => w.lines.flatMap((line) => line['won'] as string[]))
     assert.equal(wins.length, keys.length)
     assert.deepEqual(new Set(wins), new Set(keys))
   })
 
-  it('subscribers get messages again after the notification connection is killed', { skip }, async () => {
-    const received: unknown[] = []
-    let resubscribed = 0
-    store.subscribe('after-restart', (m) => received.push(m))
-    store.onResubscribe(() => (resubscribed += 1))
-    const listening = `LISTEN "mandate:${schema}"%`
-    await sql`select pg_terminate_backend(pid) from pg_stat_activity
+  it(
+    'subscribers get messages again after the notification connection is killed',
+    { skip },
+    async () => {
+      const received: unknown[] = []
+      let resubscribed = 0
+      store.subscribe('after-restart', (m) => received.push(m))
+      store.onResubscribe(() => (resubscribed += 1))
+      const listening = `LISTEN "mandate:${schema}"%`
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
       where query like ${listening} and pid <> pg_backend_pid()`.execute(store.db)
-    const deadline = Date.now() + 10_000
-    while (resubscribed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    assert.equal(resubscribed, 1)
-    await store.publish('after-restart', { ok: true })
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    assert.deepEqual(received, [{ ok: true }])
-  })
+      const deadline = Date.now() + 10_000
+      while (resubscribed === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20))
+      assert.equal(resubscribed, 1)
+      await store.publish('after-restart', { ok: true })
+      while (received.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20))
+      assert.deepEqual(received, [{ ok: true }])
+    },
+  )
 })

@@ -15,7 +15,7 @@ for (const backend of backends()) {
       if (skip === false) store = await backend.open()
     })
     after(async () => {
-      await store?.close()
+      if (skip === false) await store.close()
       if (skip === false) await backend.cleanup()
     })
 

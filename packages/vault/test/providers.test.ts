@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createProviderCatalog, PROVIDER_PRESETS, validateProvider } from '@mandate/vault'
-import type { OAuthProviderDefinition, ProviderDefinition } from '@mandate/vault'
+import type { OAuthProviderDefinition } from '@mandate/vault'
 
 const generic: OAuthProviderDefinition = {
   id: 'acme',

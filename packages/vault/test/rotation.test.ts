@@ -26,7 +26,8 @@ for (const backend of backends()) {
     before(async () => {
       if (skip !== false) return
       store = await backend.open()
-      fixture = await openTestVault(store, keyFile())
+      // The explicit job is exercised here; the background one has its own test below.
+      fixture = await openTestVault(store, keyFile(), undefined, { backgroundRewrap: false })
       for (let index = 0; index < USERS; index += 1) {
         await fixture.vault.saveOAuthCredential({
           sub: `user-${String(index)}`,
@@ -49,7 +50,7 @@ for (const backend of backends()) {
       'catalogue #196: rotation, re-wrap and retirement under concurrent load lose no request',
       { skip },
       async () => {
-        const second = await openTestVault(store, keyFile())
+        const second = await openTestVault(store, keyFile(), undefined, { backgroundRewrap: false })
         let stop = false
         const failures: unknown[] = []
         let requests = 0
@@ -166,13 +167,57 @@ for (const backend of backends()) {
       },
     )
 
+    void it(
+      'the background job re-wraps by itself after a rotation, and resumes at start',
+      { skip },
+      async () => {
+        const background = await openTestVault(store, keyFile())
+        try {
+          const before = background.vault.activeKeyVersion()
+          const version = await rotateKeyFile(store, keyFile())
+          assert.equal(version, before + 1)
+          await waitFor(() => background.vault.activeKeyVersion() === version)
+          await waitForAsync(async () => {
+            const left = await store.db
+              .selectFrom('vault_credentials')
+              .select('id')
+              .where('key_version', '<>', version)
+              .execute()
+            return left.length === 0
+          })
+        } finally {
+          await background.close()
+        }
+        // Records left under an older version (an interrupted job) are picked up at the next start.
+        await fixture.vault.reloadKeys()
+        await store.db
+          .updateTable('vault_credentials')
+          .set({ key_version: 1 })
+          .where('sub', '=', 'user-0')
+          .execute()
+        const restarted = await openTestVault(store, keyFile())
+        try {
+          await waitForAsync(async () => {
+            const row = await store.db
+              .selectFrom('vault_credentials')
+              .select('key_version')
+              .where('sub', '=', 'user-0')
+              .executeTakeFirstOrThrow()
+            return row.key_version !== 1
+          })
+        } finally {
+          await restarted.close()
+        }
+      },
+    )
+
     void it('never writes key material outside the key file', { skip }, async () => {
       const keys = readKeyFile(keyFile())
       const rows = JSON.stringify(await store.db.selectFrom('mandate_meta').selectAll().execute())
       for (const key of keys.keys.values()) {
         assert.equal(rows.includes(Buffer.from(key).toString('base64url')), false)
       }
-      assert.match(readFileSync(keyFile(), 'utf8'), /"active": 3/)
+      assert.match(readFileSync(keyFile(), 'utf8'), /"active": 4/)
     })
   })
 }
@@ -182,5 +227,13 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await sleep(10)
+  }
+}
+
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await sleep(20)
   }
 }

@@ -3,6 +3,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider'
 import type { Store } from '@mandate/store'
 import { sha256Hex } from '../lib/hash.ts'
 import { revokeAccessToken } from '../lib/access-token-records.ts'
+import { precompiled } from '../lib/precompiled.ts'
 
 const JWT_ALIAS_PREFIX = 'jwtref:'
 
@@ -46,6 +47,90 @@ export function storeAdapterClass(
   const graceMs = options.refreshGraceMs ?? 10_000
   const { db } = store
 
+  // The queries of every token request, prepared once (see lib/precompiled.ts).
+  const findRecord = precompiled(db, 2, (model: string, idHash: string) =>
+    db
+      .selectFrom('as_oidc_records')
+      .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
+      .where('model', '=', model)
+      .where('id_hash', '=', idHash),
+  )
+  const upsertRecord = precompiled(
+    db,
+    9,
+    (
+      model: string,
+      idHash: string,
+      payload: string,
+      grantId: string | null,
+      uidHash: string | null,
+      userCodeHash: string | null,
+      accountId: string | null,
+      clientId: string | null,
+      expiresAt: number | null,
+    ) =>
+      db
+        .insertInto('as_oidc_records')
+        .values({
+          model,
+          id_hash: idHash,
+          payload,
+          grant_id: grantId,
+          uid_hash: uidHash,
+          user_code_hash: userCodeHash,
+          account_id: accountId,
+          client_id: clientId,
+          expires_at: expiresAt,
+          consumed_at: null,
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['model', 'id_hash']).doUpdateSet({
+            payload,
+            grant_id: grantId,
+            uid_hash: uidHash,
+            user_code_hash: userCodeHash,
+            account_id: accountId,
+            client_id: clientId,
+            expires_at: expiresAt,
+          }),
+        ),
+  )
+  const consumeOnce = precompiled(db, 3, (now: number, model: string, idHash: string) =>
+    db
+      .updateTable('as_oidc_records')
+      .set({ consumed_at: now })
+      .where('model', '=', model)
+      .where('id_hash', '=', idHash)
+      .where('consumed_at', 'is', null)
+      .returning('model'),
+  )
+  // A rotated refresh token may be consumed once more within the grace window.
+  const consumeWithGrace = precompiled(
+    db,
+    4,
+    (now: number, graceStart: number, model: string, idHash: string) =>
+      db
+        .updateTable('as_oidc_records')
+        .set((eb) => ({
+          consumed_at: eb.fn.coalesce('consumed_at', eb.val(now)),
+          reuse_count: eb
+            .case()
+            .when('consumed_at', 'is', null)
+            .then(0)
+            .else(eb('reuse_count', '+', 1))
+            .end(),
+        }))
+        .where('model', '=', model)
+        .where('id_hash', '=', idHash)
+        .where((eb) =>
+          eb.or([
+            eb('consumed_at', 'is', null),
+            eb.and([eb('consumed_at', '>', graceStart), eb('reuse_count', '<', 1)]),
+          ]),
+        )
+        .returning('model'),
+  )
+
   async function revokeGrant(grantId: string): Promise<void> {
     await db.deleteFrom('as_oidc_records').where('grant_id', '=', grantId).execute()
     await db
@@ -66,39 +151,23 @@ export function storeAdapterClass(
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.name === 'ReplayDetection') return // recorded atomically by find()
       const now = Date.now()
-      const row = {
-        model: this.name,
-        id_hash: sha256Hex(id),
-        payload: JSON.stringify(withoutId(this.name, payload)),
-        grant_id: this.name === 'Grant' ? id : (payload.grantId ?? null),
-        uid_hash: payload.uid === undefined ? null : sha256Hex(payload.uid),
-        user_code_hash: payload.userCode === undefined ? null : sha256Hex(payload.userCode),
+      const grant = this.name === 'Grant'
+      await upsertRecord(
+        this.name,
+        sha256Hex(id),
+        JSON.stringify(withoutId(this.name, payload)),
+        grant ? id : (payload.grantId ?? null),
+        payload.uid === undefined ? null : sha256Hex(payload.uid),
+        payload.userCode === undefined ? null : sha256Hex(payload.userCode),
         // Grants are remembered per user and client across sessions (see lib/grants.ts).
-        account_id: this.name === 'Grant' ? (payload.accountId ?? null) : null,
-        client_id: this.name === 'Grant' ? (payload.clientId ?? null) : null,
-        expires_at:
-          this.name === 'Client'
-            ? now + (options.clientTtlMs ?? 30 * 86_400_000)
-            : expiresIn > 0
-              ? now + expiresIn * 1000
-              : null,
-        consumed_at: null,
-      }
-      await db
-        .insertInto('as_oidc_records')
-        .values(row)
-        .onConflict((conflict) =>
-          conflict.columns(['model', 'id_hash']).doUpdateSet({
-            payload: row.payload,
-            grant_id: row.grant_id,
-            uid_hash: row.uid_hash,
-            user_code_hash: row.user_code_hash,
-            account_id: row.account_id,
-            client_id: row.client_id,
-            expires_at: row.expires_at,
-          }),
-        )
-        .execute()
+        grant ? (payload.accountId ?? null) : null,
+        grant ? (payload.clientId ?? null) : null,
+        this.name === 'Client'
+          ? now + (options.clientTtlMs ?? 30 * 86_400_000)
+          : expiresIn > 0
+            ? now + expiresIn * 1000
+            : null,
+      )
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -110,12 +179,7 @@ export function storeAdapterClass(
       if (this.name === 'AccessToken' && id.includes('.')) {
         return options.resolveJwtAccessToken?.(id)
       }
-      const row = await db
-        .selectFrom('as_oidc_records')
-        .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
-        .where('model', '=', this.name)
-        .where('id_hash', '=', sha256Hex(id))
-        .executeTakeFirst()
+      const row = (await findRecord(this.name, sha256Hex(id))).rows[0]
       if (row === undefined) return undefined
       return this.toPayload(id, row)
     }
@@ -151,32 +215,11 @@ export function storeAdapterClass(
     async consume(id: string): Promise<void> {
       const now = Date.now()
       const idHash = sha256Hex(id)
-      let query = db
-        .updateTable('as_oidc_records')
-        .where('model', '=', this.name)
-        .where('id_hash', '=', idHash)
-      if (this.name === 'RefreshToken' && graceMs > 0) {
-        query = query
-          .set((eb) => ({
-            consumed_at: eb.fn.coalesce('consumed_at', eb.val(now)),
-            reuse_count: eb
-              .case()
-              .when('consumed_at', 'is', null)
-              .then(0)
-              .else(eb('reuse_count', '+', 1))
-              .end(),
-          }))
-          .where((eb) =>
-            eb.or([
-              eb('consumed_at', 'is', null),
-              eb.and([eb('consumed_at', '>', now - graceMs), eb('reuse_count', '<', 1)]),
-            ]),
-          )
-      } else {
-        query = query.set({ consumed_at: now }).where('consumed_at', 'is', null)
-      }
-      const updated = await query.returning('model').executeTakeFirst()
-      if (updated !== undefined) return
+      const updated =
+        this.name === 'RefreshToken' && graceMs > 0
+          ? await consumeWithGrace(now, now - graceMs, this.name, idHash)
+          : await consumeOnce(now, this.name, idHash)
+      if (updated.rows.length > 0) return
       if (!CONSUMABLE.has(this.name)) return
       const row = await db
         .selectFrom('as_oidc_records')

@@ -9,6 +9,7 @@ import { ACR_MFA, ACR_PASSWORD, INTERACTION_PATH } from '../provider/build-provi
 import type { ProviderContext } from '../provider/build-provider.ts'
 import { csrfToken, csrfValid, signStep, verifyStep } from '../lib/step-token.ts'
 import { otpauthUri } from '../lib/totp.ts'
+import { qrCodeSvg } from '../lib/qr-code.ts'
 import { enrolPage, loginPage, recoveryCodesPage, totpPage } from '../pages/login-pages.ts'
 import { consentPage } from '../pages/consent-page.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
@@ -119,13 +120,15 @@ export function interactionRoutes(deps: InteractionDeps): Hono<Env> {
     }
     if (wantsMfa(d)) {
       const secretKey = await users.beginTotp(user.id)
+      const otpauth = otpauthUri(secretKey, new URL(deps.options.issuer).host, user.username)
       return c.html(
         enrolPage({
           action: `${base(d.uid)}/enrol`,
           csrf: csrfToken(secret, d.uid),
           step,
           secret: secretKey,
-          otpauth: otpauthUri(secretKey, new URL(deps.options.issuer).host, user.username),
+          otpauth,
+          qrSvg: await qrCodeSvg(otpauth),
         }),
       )
     }

@@ -78,6 +78,29 @@ export function upstreamLogin(
     return c.redirect(url.href, 303)
   }
 
+  /**
+   * `email` and `name` from the ID token or, when it lacks them (OIDC Core §5.4: with the code
+   * flow providers usually return scope claims from userinfo only), from the userinfo endpoint.
+   * oauth4webapi refuses a userinfo response whose `sub` differs from the ID token's (OIDC Core
+   * §5.3.2), so another user's claims can never be attached to this identity.
+   */
+  const profileClaims = async (
+    as: oauth.AuthorizationServer,
+    claims: oauth.IDToken,
+    accessToken: string,
+  ): Promise<{ email?: string; name?: string }> => {
+    let source: Record<string, unknown> = claims
+    if (
+      (typeof claims['email'] !== 'string' || typeof claims['name'] !== 'string') &&
+      as.userinfo_endpoint !== undefined
+    ) {
+      const response = await oauth.userInfoRequest(as, client, accessToken, insecure)
+      const info = await oauth.processUserInfoResponse(as, client, claims.sub, response)
+      source = { ...info, ...pick(claims) }
+    }
+    return pick(source)
+  }
+
   const routes = new Hono<Env>()
   routes.get('/callback', async (c) => {
     const cookie = getCookie(c, COOKIE)
@@ -115,10 +138,8 @@ export function upstreamLogin(
       })
       const claims = oauth.getValidatedIdTokenClaims(result)
       if (claims === undefined) throw new Error('no id token')
-      const user = await users.linkUpstream(claims.iss, claims.sub, {
-        ...(typeof claims['email'] === 'string' ? { email: claims['email'] } : {}),
-        ...(typeof claims['name'] === 'string' ? { name: claims['name'] } : {}),
-      })
+      const profile = await profileClaims(as, claims, result.access_token)
+      const user = await users.linkUpstream(claims.iss, claims.sub, profile)
       if (user.disabled) throw new Error('account disabled')
       const done = signStep(secret, {
         uid: pending.uid,
@@ -150,5 +171,15 @@ function peekUid(token: string): string | undefined {
     return typeof body.uid === 'string' ? body.uid : undefined
   } catch {
     return undefined
+  }
+}
+
+/** The profile claims Mandate keeps, when they are strings. */
+function pick(source: Record<string, unknown>): { email?: string; name?: string } {
+  const email = source['email']
+  const name = source['name']
+  return {
+    ...(typeof email === 'string' ? { email } : {}),
+    ...(typeof name === 'string' ? { name } : {}),
   }
 }

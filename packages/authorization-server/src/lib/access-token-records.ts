@@ -1,22 +1,41 @@
 import type { Store } from '@mandate/store'
 import { sha256Hex } from './hash.ts'
+import { precompiled } from './precompiled.ts'
+
+type InsertRecord = (
+  jtiHash: string,
+  grantId: string | null,
+  clientId: string,
+  expiresAt: number,
+) => Promise<unknown>
+const inserts = new WeakMap<Store, InsertRecord>()
 
 /** Records an issued JWT access token by its `jti` (hashed), for revocation and introspection. */
 export async function recordAccessToken(
   store: Store,
   token: { jti: string; grantId: string | undefined; clientId: string; exp: number },
 ): Promise<void> {
-  await store.db
-    .insertInto('as_access_tokens')
-    .values({
-      jti_hash: sha256Hex(token.jti),
-      grant_id: token.grantId ?? null,
-      client_id: token.clientId,
-      expires_at: token.exp * 1000,
-      revoked_at: null,
-    })
-    .onConflict((conflict) => conflict.column('jti_hash').doNothing())
-    .execute()
+  // Once per issued token: prepared once per store (see precompiled.ts).
+  let insert = inserts.get(store)
+  if (insert === undefined) {
+    insert = precompiled(
+      store.db,
+      4,
+      (jtiHash: string, grantId: string | null, clientId: string, expiresAt: number) =>
+        store.db
+          .insertInto('as_access_tokens')
+          .values({
+            jti_hash: jtiHash,
+            grant_id: grantId,
+            client_id: clientId,
+            expires_at: expiresAt,
+            revoked_at: null,
+          })
+          .onConflict((conflict) => conflict.column('jti_hash').doNothing()),
+    )
+    inserts.set(store, insert)
+  }
+  await insert(sha256Hex(token.jti), token.grantId ?? null, token.clientId, token.exp * 1000)
 }
 
 /** The live record of an access token, or undefined when unknown, revoked or expired. */

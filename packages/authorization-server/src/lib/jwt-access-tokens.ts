@@ -1,8 +1,9 @@
-import { createLocalJWKSet, jwtVerify } from 'jose'
+import { jwtVerify } from 'jose'
 import type { JWK, JWTPayload } from 'jose'
 import type { AdapterPayload } from 'oidc-provider'
 import type { Store } from '@mandate/store'
 import { liveAccessToken } from './access-token-records.ts'
+import { verifierFor } from './key-cache.ts'
 
 export interface VerifiedAccessToken extends JWTPayload {
   jti: string
@@ -16,13 +17,6 @@ export interface VerifiedAccessToken extends JWTPayload {
   auth_time?: number
 }
 
-/** Public halves of the signing keys, for verifying our own tokens. */
-export function publicJwks(keys: readonly JWK[]): { keys: JWK[] } {
-  return {
-    keys: keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub),
-  }
-}
-
 /**
  * Verifies one of our RFC 9068 access tokens (signature, `typ: at+jwt`, issuer, expiry) and
  * that it was issued and is not revoked. Undefined for anything else.
@@ -34,7 +28,7 @@ export async function verifyOwnAccessToken(
   value: string,
 ): Promise<{ claims: VerifiedAccessToken; grantId: string | null } | undefined> {
   try {
-    const { payload } = await jwtVerify(value, createLocalJWKSet(publicJwks(keys)), {
+    const { payload } = await jwtVerify(value, verifierFor(keys), {
       issuer,
       typ: 'at+jwt',
       algorithms: ['ES256'],

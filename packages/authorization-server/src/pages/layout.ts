@@ -12,7 +12,8 @@ button:focus,input:focus,a:focus{outline:3px solid #1d4ed8;outline-offset:2px}
 .warning{background:#fff4e5;border-left:4px solid #b45309;padding:.5rem 1rem;margin:1rem 0}
 .error{background:#fde8e8;border-left:4px solid #b91c1c;padding:.5rem 1rem;margin:1rem 0}
 .host{font-size:1.25rem;font-weight:700;font-family:ui-monospace,monospace;word-break:break-all}
-fieldset{border:1px solid #ccc;margin-top:1rem}ul.grants{padding-left:1rem}`
+fieldset{border:1px solid #ccc;margin-top:1rem}ul.grants{padding-left:1rem}
+.qr{margin:1rem 0}.qr svg{width:200px;height:200px;background:#fff}`
 
 /** The shell every page shares: no script, one inline style (hashed in the CSP). */
 export function layout(title: string, body: Content): string {

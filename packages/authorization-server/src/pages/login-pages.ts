@@ -1,4 +1,4 @@
-import { html } from 'hono/html'
+import { html, raw } from 'hono/html'
 import { layout } from './layout.ts'
 
 export function loginPage(input: {
@@ -79,14 +79,18 @@ export function enrolPage(input: {
   step: string
   secret: string
   otpauth: string
+  /** The otpauth URI as inline SVG markup from `qrCodeSvg` (trusted: generated, not input). */
+  qrSvg: string
   error?: string
 }): string {
   return layout(
     'Set up a second factor',
     html`<h1>Set up a second factor</h1>
-      <p>Add this account to your authenticator app, then enter the code it shows.</p>
+      <p>Scan this code with your authenticator app, then enter the code it shows.</p>
       ${input.error === undefined ? '' : html`<div class="error" role="alert">${input.error}</div>`}
-      <p>Secret key: <code class="host" data-testid="totp-secret">${input.secret}</code></p>
+      <figure class="qr" data-testid="totp-qr">${raw(input.qrSvg)}</figure>
+      <p>Cannot scan it? Enter this secret key in the app instead:</p>
+      <p><code class="host" data-testid="totp-secret">${input.secret}</code></p>
       <p>
         Or open this link on the device with the app: <a href="${input.otpauth}">otpauth link</a>
       </p>

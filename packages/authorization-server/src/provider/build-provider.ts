@@ -14,6 +14,7 @@ import { SIGNING_ALG } from '../keys/signing-keys.ts'
 import type { AuthorizationServerOptions } from '../options.ts'
 import type { Users } from '../users/users.ts'
 import { cimdFetch } from './cimd-fetch.ts'
+import { assertClientAssertion, CLIENT_AUTH_SIGNING_ALGS } from './client-assertion.ts'
 import { dcrIdFactory } from './dcr.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 
@@ -78,6 +79,29 @@ export function buildProvider(context: ProviderContext): Provider {
     ),
   )
 
+  // RFC 8252 §8.6: a native client's identity cannot be assured (any local app can claim a
+  // loopback redirect), so its authorization requests are never processed silently. oidc-provider
+  // prompts for consent on every request of a native client; we keep that prompt when nothing
+  // else involved the user, but a user who has just signed in for this very request has
+  // interacted, and a grant remembered from an earlier session is then honoured.
+  const consent = policy.get('consent')
+  consent?.checks.remove('native_client_prompt')
+  consent?.checks.add(
+    new interactionPolicy.Check(
+      'native_client_prompt',
+      'native clients require End-User interaction',
+      'interaction_required',
+      (ctx: KoaContextWithOIDC) => {
+        const { oidc } = ctx
+        const silent = oidc.result?.login === undefined && oidc.result?.consent === undefined
+        return oidc.client?.applicationType === 'native' && silent
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT
+      },
+    ),
+    0,
+  )
+
   const adapter = storeAdapterClass(store, {
     refreshGraceMs: (options.refreshGraceSeconds ?? 10) * 1000,
     clientTtlMs: dcrTtlMs(options),
@@ -118,7 +142,12 @@ export function buildProvider(context: ProviderContext): Provider {
       id_token_signed_response_alg: SIGNING_ALG,
       token_endpoint_auth_method: 'none',
     },
+    // Client authentication: public clients (`none`), secrets for pre-registered confidential
+    // clients, and `private_key_jwt` with asymmetric algorithms only (catalogue #37–#39).
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion(options.issuer),
     enabledJWA: {
+      clientAuthSigningAlgValues: [...CLIENT_AUTH_SIGNING_ALGS],
       idTokenSigningAlgValues: [SIGNING_ALG],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256', 'RS256'],
     },
@@ -215,7 +244,7 @@ export function buildProvider(context: ProviderContext): Provider {
         allowClient: (_ctx, client) => (client.redirectUris ?? []).every(redirectUriAcceptable),
       },
     },
-    fetch: cimdFetch(options),
+    fetch: cimdFetch(options, store, context.logger),
     formats: {
       customizers: {
         jwt: async (ctx, token, jwt) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { SignJWT, importJWK } from 'jose'
+import { SignJWT } from 'jose'
 import type { JWK } from 'jose'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
@@ -10,6 +10,7 @@ import { verifyOwnAccessToken } from '../lib/jwt-access-tokens.ts'
 import type { AuthorizationServerOptions } from '../options.ts'
 import type { ProviderContext } from '../provider/build-provider.ts'
 import { SIGNING_ALG } from '../keys/signing-keys.ts'
+import { signingKeyFor } from '../lib/key-cache.ts'
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
@@ -131,7 +132,7 @@ export function registerTokenExchange(
         ...(subject.act === undefined ? {} : { act: subject.act }),
       }
       if (signer === undefined) throw new Error('no signing key')
-      const key = await importJWK(signer, SIGNING_ALG)
+      const key = await signingKeyFor(signer, SIGNING_ALG)
       const token = await new SignJWT({
         client_id: client.clientId,
         scope: scopes.join(' '),

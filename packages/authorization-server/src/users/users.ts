@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { Store } from '@mandate/store'
+import type { Selectable } from 'kysely'
+import type { Database, Store } from '@mandate/store'
 import type { KeyRing } from '@mandate/vault'
 import { AuthorizationServerError } from '../errors.ts'
 import { dummyHash, hashPassword, verifyPassword } from '../lib/password.ts'
 import { sha256Hex } from '../lib/hash.ts'
 import { seal, unseal } from '../lib/seal.ts'
+import { precompiled } from '../lib/precompiled.ts'
 import { generateTotpSecret, verifyTotp } from '../lib/totp.ts'
 
 export interface UserSummary {
@@ -34,10 +36,16 @@ const MIN_PASSWORD_LENGTH = 8
 export class Users {
   readonly #store: Store
   readonly #keyRing: KeyRing | undefined
+  // Every token request looks the account up (oidc-provider's findAccount), so that a
+  // disabled account stops refreshing at once: one prepared query, no per-call building.
+  readonly #byId: (id: string) => Promise<{ rows: Selectable<Database['as_users']>[] }>
 
   constructor(store: Store, keyRing?: KeyRing) {
     this.#store = store
     this.#keyRing = keyRing
+    this.#byId = precompiled(store.db, 1, (id: string) =>
+      store.db.selectFrom('as_users').selectAll().where('id', '=', id),
+    )
   }
 
   async add(input: {
@@ -95,7 +103,7 @@ export class Users {
   }
 
   async get(id: string): Promise<UserSummary | undefined> {
-    const row = await this.#row('id', id)
+    const row = (await this.#byId(id)).rows[0]
     return row === undefined ? undefined : summary(row)
   }
 

@@ -117,6 +117,8 @@ export async function authorize(
   agent: BrowserAgent
   enrolledSecret: string | undefined
   recoveryCodes: string[]
+  /** Whether the consent page was shown. */
+  consentShown: boolean
 }> {
   const agent = options.agent ?? new BrowserAgent()
   const verifier = oauth.generateRandomCodeVerifier()
@@ -135,6 +137,7 @@ export async function authorize(
 
   let enrolledSecret: string | undefined
   let recoveryCodes: string[] = []
+  let consentShown = false
   let step = await agent.follow(url.href, redirectUri)
   for (let i = 0; i < 6 && step.location === undefined; i++) {
     const html = step.html ?? ''
@@ -169,6 +172,7 @@ export async function authorize(
         form: form.fields,
       })
     } else if (html.includes('/consent"')) {
+      consentShown = true
       const form = parseForm(html, '/consent')
       const scopes = checkboxValues(html).filter(
         (value) => !(options.untick ?? []).some((s) => value.endsWith(` ${s}`)),
@@ -181,7 +185,15 @@ export async function authorize(
     }
   }
   if (step.location === undefined) throw new Error('authorization did not complete')
-  return { callback: new URL(step.location), verifier, state, agent, enrolledSecret, recoveryCodes }
+  return {
+    callback: new URL(step.location),
+    verifier,
+    state,
+    agent,
+    enrolledSecret,
+    recoveryCodes,
+    consentShown,
+  }
 }
 
 export function publicClient(clientId = PUBLIC_CLIENT): oauth.Client {

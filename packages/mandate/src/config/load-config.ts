@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
-import * as z from 'zod'
+import type * as z from 'zod'
 import { ConfigurationError } from '@mandate/core'
+import { setPath } from './paths.ts'
 import { configSchema } from './schema.ts'
 import type { MandateConfig } from './schema.ts'
 import { OTHER_VARIABLE_PREFIXES, OTHER_VARIABLES, SETTINGS } from './settings.ts'
@@ -85,6 +86,13 @@ function rejectUnknownVariables(env: Readonly<Record<string, string | undefined>
   }
 }
 
+const BOOLEANS = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+])
+
 function apply(
   input: Record<string, unknown>,
   origins: Map<string, string>,
@@ -96,19 +104,9 @@ function apply(
   if (setting.kind === 'integer') {
     value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
   } else if (setting.kind === 'boolean') {
-    value =
-      ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[
-        raw.trim()
-      ] ?? raw
+    value = BOOLEANS.get(raw.trim()) ?? raw
   }
-  const keys = setting.path.split('.')
-  let target = input
-  for (const key of keys.slice(0, -1)) {
-    const next = target[key]
-    target[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}
-    target = target[key] as Record<string, unknown>
-  }
-  target[keys.at(-1)!] = value
+  setPath(input, setting.path, value)
   origins.set(setting.path, origin)
 }
 
@@ -116,7 +114,8 @@ function toConfigurationError(
   error: z.ZodError,
   origins: ReadonlyMap<string, string>,
 ): ConfigurationError {
-  const issue = error.issues[0]!
+  const [issue] = error.issues
+  if (issue === undefined) return new ConfigurationError('config', 'invalid configuration')
   const path = issue.path.map(String).join('.')
   if (issue.code === 'unrecognized_keys') {
     const key = [path, issue.keys[0]].filter(Boolean).join('.')

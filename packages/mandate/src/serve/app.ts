@@ -3,12 +3,16 @@ import { Hono } from 'hono'
 import type { Logger } from '@mandate/core'
 import type { Store } from '@mandate/store'
 import { accessLog } from './middleware/access-log/index.ts'
+import { hostCheck } from './middleware/host-check/index.ts'
 import { requestId } from './middleware/request-id/index.ts'
 import type { RequestIdVariables } from './middleware/request-id/index.ts'
 
 export interface AppContext {
   store: Store
   logger: Logger
+  publicUrl: URL
+  /** Behind a reverse proxy that owns the Host header (authorizationServer.trustProxy). */
+  trustProxy: boolean
 }
 
 /** Served by @hono/node-server, so components can reach the raw Node request when needed. */
@@ -19,6 +23,7 @@ export type MandateApp = Hono<AppEnv>
 export function buildApp(context: AppContext): MandateApp {
   const app = new Hono<AppEnv>()
   app.use(requestId(), accessLog(context.logger))
+  if (!context.trustProxy) app.use(hostCheck(context.publicUrl, ['/healthz', '/readyz']))
 
   // Liveness: the process is up and serving. Never touches the database.
   app.get('/healthz', (c) => c.json({ status: 'ok' }))

@@ -46,7 +46,7 @@ export async function composeComponents(runtime: Runtime, publicUrl: URL): Promi
     ...(as.upstream === undefined ? {} : { upstream: withoutUndefined(as.upstream) }),
   }
   const authorizationServer = await createAuthorizationServer(options)
-  const app = buildApp({ store, logger })
+  const app = buildApp({ store, logger, publicUrl, trustProxy: as.trustProxy })
   app.route('/', authorizationServer.app)
   return {
     app,

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import type { HttpBindings } from '@hono/node-server'
 import { ConfigurationError } from '@mandate/core'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { composeComponents } from './compose.ts'
@@ -27,8 +26,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const fetch: FetchCallback = (request, env) =>
     components === undefined
       ? Response.json({ status: 'starting' }, { status: 503 })
-      : // Served over HTTP/1.1 only, so the bindings are always the HTTP/1 ones.
-        components.app.fetch(request, env as HttpBindings)
+      : components.app.fetch(request, env)
   const server = await listen(fetch, config.server.host, config.server.port)
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -69,7 +67,7 @@ type FetchCallback = Parameters<typeof serve>[0]['fetch']
 function listen(fetch: FetchCallback, host: string, port: number): Promise<Server> {
   return new Promise<Server>((resolveServer, reject) => {
     const started = serve({ fetch, hostname: host, port }, () => {
-      resolveServer(started as Server)
+      resolveServer(started)
     }) as Server
     started.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${host}:${String(port)}`

@@ -68,10 +68,7 @@ export async function migrateToLatest(
   }
 }
 
-export async function pendingMigrations(
-  db: Kysely<Database>,
-  schema?: string,
-): Promise<string[]> {
+export async function pendingMigrations(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = migratorFor(db, schema)
   return (await migrator.getMigrations())
     .filter((migration) => migration.executedAt === undefined)

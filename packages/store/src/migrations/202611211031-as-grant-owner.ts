@@ -4,14 +4,8 @@ import type { Kysely } from 'kysely'
 // sessions: their owner is kept in columns (not only in the JSON payload) so that the grant of
 // a (user, client) pair and the grants shown on a user's account page are found by index.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .alterTable('as_oidc_records')
-    .addColumn('account_id', 'varchar(200)')
-    .execute()
-  await db.schema
-    .alterTable('as_oidc_records')
-    .addColumn('client_id', 'varchar(2000)')
-    .execute()
+  await db.schema.alterTable('as_oidc_records').addColumn('account_id', 'varchar(200)').execute()
+  await db.schema.alterTable('as_oidc_records').addColumn('client_id', 'varchar(2000)').execute()
   await db.schema
     .createIndex('as_oidc_records_account')
     .on('as_oidc_records')

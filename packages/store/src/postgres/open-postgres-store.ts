@@ -34,12 +34,17 @@ export interface PostgresStoreOptions {
   logger?: Logger
 }
 
-// int8 (bigint) columns hold millisecond timestamps, well inside Number's exact range.
-const types = {
+// int8 (bigint) columns hold millisecond timestamps, well inside Number's exact range. A
+// per-connection type override, so the process-wide pg defaults stay untouched.
+const INT8_OID = 20
+const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
+    oid === INT8_OID
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(
+          oid,
+          format,
+        )) as pg.CustomTypesConfig['getTypeParser'],
 }
 
 /** Opens the scale-out backend. Every instance that shares the database shares the primitives. */
@@ -122,9 +127,14 @@ async function ensureSchema(config: pg.ClientConfig, schema: string, url: string
 function unreachable(url: string, error: unknown): StoreError {
   return new StoreError(
     'ERR_STORE_UNREACHABLE',
-    `cannot connect to PostgreSQL at ${describeUrl(url)}: ${errorMessage(error) || String((error as { code?: unknown }).code ?? 'connection failed')}`,
+    `cannot connect to PostgreSQL at ${describeUrl(url)}: ${errorMessage(error) || errorCode(error)}`,
     { cause: error },
   )
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : 'connection failed'
 }
 
 export function describeUrl(url: string): string {

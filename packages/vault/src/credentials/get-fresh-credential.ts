@@ -3,6 +3,7 @@ import type { VaultCredentialRow } from '@mandate/store'
 import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { openCredential } from '../lib/credential-secret.ts'
+import { importDpopKey } from '../lib/dpop-keys.ts'
 import { needsRefresh, refreshCredential, stillValid } from '../refresh/refresh-credential.ts'
 import { splitScopes } from './credential-metadata.ts'
 
@@ -33,6 +34,8 @@ export interface FreshCredential {
   expires_at: number | null
   /** The scopes the tool declared (all of them granted). */
   scopes: string[]
+  /** For `DPoP` tokens: the key to sign proofs with (RFC 9449); the private key is not extractable. */
+  dpop_key_pair?: CryptoKeyPair
 }
 
 const TOUCH_EVERY_MS = 60_000
@@ -95,7 +98,12 @@ export async function getFreshCredential(
   if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
     await touchVaultCredential(ctx.store, row.id, now)
   }
-  return present(row, await openCredential(ctx.keys, row), [...wanted])
+  const secret = await openCredential(ctx.keys, row)
+  const credential = present(row, secret, [...wanted])
+  if (secret.dpop_private_jwk !== undefined) {
+    credential.dpop_key_pair = await importDpopKey(secret.dpop_private_jwk)
+  }
+  return credential
 }
 
 function present(

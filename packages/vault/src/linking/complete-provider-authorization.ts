@@ -3,6 +3,7 @@ import { openEnvelope } from '../crypto/envelope.ts'
 import { saveOAuthCredential } from '../credentials/save-credential.ts'
 import type { CredentialMetadata } from '../credentials/credential-metadata.ts'
 import { VaultError } from '../errors.ts'
+import { generateDpopKey, importDpopKey } from '../lib/dpop-keys.ts'
 import type { VaultContext } from '../lib/context.ts'
 import type { LinkTransaction, LinkTransactionSecret } from './link-transaction.ts'
 
@@ -79,22 +80,40 @@ export async function completeProviderAuthorization(
     )
   }
   const receivedAt = ctx.now()
-  let tokens: oauth.TokenEndpointResponse
-  try {
-    const response = await oauth.authorizationCodeGrantRequest(
+  const dpopKey = definition.dpop === true ? await generateDpopKey() : undefined
+  const options: oauth.TokenEndpointRequestOptions = ctx.endpoints.requestOptions(
+    definition,
+    AbortSignal.timeout(ctx.refreshTimeoutMs),
+  )
+  if (dpopKey !== undefined) options.DPoP = oauth.DPoP(client, await importDpopKey(dpopKey))
+  const exchange = async () =>
+    oauth.processAuthorizationCodeResponse(
       as,
       client,
-      auth,
-      params,
-      secret.redirect_uri,
-      // eslint-disable-next-line @typescript-eslint/no-deprecated -- only for providers without PKCE
-      secret.code_verifier ?? oauth.nopkce,
-      ctx.endpoints.requestOptions(definition, AbortSignal.timeout(ctx.refreshTimeoutMs)),
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        auth,
+        params,
+        secret.redirect_uri,
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- only for providers without PKCE
+        secret.code_verifier ?? oauth.nopkce,
+        options,
+      ),
+      {
+        expectedNonce: secret.nonce ?? oauth.expectNoNonce,
+        requireIdToken: secret.nonce !== undefined,
+      },
     )
-    tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
-      expectedNonce: secret.nonce ?? oauth.expectNoNonce,
-      requireIdToken: secret.nonce !== undefined,
-    })
+  let tokens: oauth.TokenEndpointResponse
+  try {
+    try {
+      tokens = await exchange()
+    } catch (error) {
+      // RFC 9449 §8: retry once with the nonce the provider just supplied.
+      if (options.DPoP === undefined || !oauth.isDPoPNonceError(error)) throw error
+      tokens = await exchange()
+    }
   } catch (error) {
     const code =
       error instanceof oauth.ResponseBodyError ? safeErrorCode(error.error) : 'token request failed'
@@ -112,6 +131,7 @@ export async function completeProviderAuthorization(
     requestedScopes: secret.scopes,
     receivedAt,
   }
+  if (dpopKey !== undefined) saved.dpopPrivateJwk = dpopKey
   if (input.makeDefault !== undefined) saved.makeDefault = input.makeDefault
   return saveOAuthCredential(ctx, saved)
 }

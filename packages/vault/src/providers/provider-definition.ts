@@ -33,6 +33,8 @@ export interface OAuthProviderDefinition {
   refresh: 'rotating' | 'reusable' | 'optional_rotation' | 'none'
   /** Revocation: RFC 7009 at `revocation_endpoint`, or none (unlink only deletes locally). */
   revocation: 'rfc7009' | 'none'
+  /** Bind tokens to a vault-held key with DPoP (RFC 9449); only for providers that support it. */
+  dpop?: boolean
   /** Where the facts above come from (provider documentation URLs). */
   docs?: string[]
   /** Allows plain-http endpoints; only honoured for loopback hosts (tests, the demo provider). */

@@ -14,6 +14,7 @@ import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { openCredential, sealCredential } from '../lib/credential-secret.ts'
 import type { CredentialSecret } from '../lib/credential-secret.ts'
+import { importDpopKey } from '../lib/dpop-keys.ts'
 import type { OAuthProviderDefinition } from '../providers/provider-definition.ts'
 
 /** True when an OAuth credential expires within the margin and should be refreshed first. */
@@ -95,7 +96,7 @@ async function exchange(
   const sentAt = ctx.now()
   let tokens: oauth.TokenEndpointResponse
   try {
-    tokens = await requestRefresh(ctx, definition, secret.refresh_token, signal)
+    tokens = await requestRefresh(ctx, definition, secret, signal)
   } catch (error) {
     if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
       // Re-read before declaring the credential broken: a racing writer may have rotated it.
@@ -186,15 +187,32 @@ async function exchange(
 async function requestRefresh(
   ctx: VaultContext,
   definition: OAuthProviderDefinition,
-  refreshToken: string,
+  secret: CredentialSecret,
   signal: AbortSignal,
 ): Promise<oauth.TokenEndpointResponse> {
+  const refreshToken = secret.refresh_token ?? ''
   const as = await ctx.endpoints.authorizationServer(definition, signal)
   const { client, auth } = await ctx.endpoints.clientAuth(definition)
-  const response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, {
-    ...ctx.endpoints.requestOptions(definition, signal),
-  })
-  return oauth.processRefreshTokenResponse(as, client, response)
+  const options: oauth.TokenEndpointRequestOptions = ctx.endpoints.requestOptions(
+    definition,
+    signal,
+  )
+  if (secret.dpop_private_jwk !== undefined) {
+    options.DPoP = oauth.DPoP(client, await importDpopKey(secret.dpop_private_jwk))
+  }
+  const attempt = async () =>
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, options),
+    )
+  try {
+    return await attempt()
+  } catch (error) {
+    // RFC 9449 §8: the provider asks for its nonce; the handle has it now, so try once more.
+    if (options.DPoP !== undefined && oauth.isDPoPNonceError(error)) return attempt()
+    throw error
+  }
 }
 
 async function readUsable(ctx: VaultContext, sub: string, id: string): Promise<VaultCredentialRow> {

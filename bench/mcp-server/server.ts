@@ -1,0 +1,87 @@
+// One benchmark target, in its own process: the same stateless MCP server (fresh McpServer per
+// request, echo tool schema built once, JSON responses) behind one of four front doors.
+//   a: no auth   b: the SDK's requireBearerAuth + jose JWT verifier
+//   c: @mandate/server with JWT   d: @mandate/server with JWT + DPoP (required)
+// argv: <variant> <issuer> <resource-origin-port-placeholder>; prints the port; answers "cpu" on IPC.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { createNodeHandler, defineTool } from '@mandate/server'
+import { createMcpHandler, McpServer, requireBearerAuth } from '@modelcontextprotocol/server'
+import type { AuthInfo } from '@modelcontextprotocol/server'
+import { toNodeHandler } from '@modelcontextprotocol/node'
+import * as z from 'zod'
+
+const [variant = 'a', issuer = ''] = process.argv.slice(2)
+const echoInput = z.object({ text: z.string() })
+const echoResult = (text: string): { content: [{ type: 'text'; text: string }] } => ({
+  content: [{ type: 'text', text }],
+})
+const plainFactory = (): McpServer => {
+  const server = new McpServer({ name: 'bench', version: '1' })
+  server.registerTool('echo', { inputSchema: echoInput }, ({ text }) => echoResult(text))
+  return server
+}
+const echoTool = defineTool('echo', { inputSchema: echoInput, requires: { scopes: ['bench'] } }, ({ text }) =>
+  echoResult(text),
+)
+
+const http = createServer()
+http.listen(0, '127.0.0.1', () => {
+  const port = (http.address() as AddressInfo).port
+  const resource = `http://127.0.0.1:${String(port)}/mcp`
+  if (variant === 'a' || variant === 'b') {
+    const mcp = createMcpHandler(plainFactory, { responseMode: 'json' })
+    let fetch = (request: Request): Promise<Response> => mcp.fetch(request)
+    if (variant === 'b') {
+      const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`))
+      const gate = requireBearerAuth({
+        expectedResource: new URL(resource),
+        requiredScopes: ['bench'],
+        verifier: {
+          async verifyAccessToken(token): Promise<AuthInfo> {
+            const { payload } = await jwtVerify(token, jwks, { issuer, audience: resource, typ: 'at+jwt' })
+            return {
+              token,
+              clientId: String(payload['client_id']),
+              scopes: String(payload['scope']).split(' '),
+              ...(payload.exp === undefined ? {} : { expiresAt: payload.exp }),
+              resource: new URL(resource),
+            }
+          },
+        },
+      })
+      fetch = async (request) => {
+        const auth = await gate(request)
+        return auth instanceof Response ? auth : mcp.fetch(request, { authInfo: auth })
+      }
+    }
+    http.on('request', (req, res) => void toNodeHandler({ fetch })(req, res))
+  } else {
+    http.on(
+      'request',
+      createNodeHandler({
+        resource,
+        authorizationServers: [issuer],
+        verifier: { jwt: { issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] } },
+        tools: [echoTool],
+        factory: (ctx) => {
+          const server = new McpServer({ name: 'bench', version: '1' })
+          ctx.registerTools(server, [echoTool])
+          return server
+        },
+        mcp: { responseMode: 'json' },
+        ...(variant === 'd' ? { dpop: { required: true } } : {}),
+      }),
+    )
+  }
+  process.stdout.write(`${String(port)}\n`)
+})
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.(process.cpuUsage())
+  if (message === 'stop') {
+    http.closeAllConnections()
+    http.close()
+    process.exit(0)
+  }
+})
