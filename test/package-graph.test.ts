@@ -87,7 +87,9 @@ function sourceFiles(dir: string): string[] {
 function importedPackages(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const found = new Set<string>()
-  for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'(@mandate\/[\w-]+|mandate)(?:\/[^']*)?'/g)) {
+  for (const match of text.matchAll(
+    /(?:from|import)\s*\(?\s*'(@mandate\/[\w-]+|mandate)(?:\/[^']*)?'/g,
+  )) {
     found.add(match[1]!)
   }
   return [...found]

@@ -22,8 +22,10 @@ const plainFactory = (): McpServer => {
   server.registerTool('echo', { inputSchema: echoInput }, ({ text }) => echoResult(text))
   return server
 }
-const echoTool = defineTool('echo', { inputSchema: echoInput, requires: { scopes: ['bench'] } }, ({ text }) =>
-  echoResult(text),
+const echoTool = defineTool(
+  'echo',
+  { inputSchema: echoInput, requires: { scopes: ['bench'] } },
+  ({ text }) => echoResult(text),
 )
 
 const http = createServer()
@@ -40,7 +42,11 @@ http.listen(0, '127.0.0.1', () => {
         requiredScopes: ['bench'],
         verifier: {
           async verifyAccessToken(token): Promise<AuthInfo> {
-            const { payload } = await jwtVerify(token, jwks, { issuer, audience: resource, typ: 'at+jwt' })
+            const { payload } = await jwtVerify(token, jwks, {
+              issuer,
+              audience: resource,
+              typ: 'at+jwt',
+            })
             return {
               token,
               clientId: String(payload['client_id']),
@@ -56,7 +62,8 @@ http.listen(0, '127.0.0.1', () => {
         return auth instanceof Response ? auth : mcp.fetch(request, { authInfo: auth })
       }
     }
-    http.on('request', (req, res) => void toNodeHandler({ fetch })(req, res))
+    const node = toNodeHandler({ fetch })
+    http.on('request', (req, res) => void node(req as unknown as Parameters<typeof node>[0], res))
   } else {
     http.on(
       'request',

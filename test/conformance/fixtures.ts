@@ -5,7 +5,8 @@ import { ResourceTemplate } from '@modelcontextprotocol/server'
 import type { McpServer } from '@modelcontextprotocol/server'
 import * as z from 'zod'
 
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=='
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=='
 const WAV = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA='
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 // Stateless serving cannot carry a server-to-client request; give up quickly instead of
@@ -17,7 +18,9 @@ const within = <T>(promise: Promise<T>, ms = 1_000): Promise<T> =>
       throw new Error('no answer from the client')
     }),
   ])
-const text = (t: string): { content: [{ type: 'text'; text: string }] } => ({ content: [{ type: 'text', text: t }] })
+const text = (t: string): { content: [{ type: 'text'; text: string }] } => ({
+  content: [{ type: 'text', text: t }],
+})
 
 // Built once (docs/performance.md): schemas are not rebuilt per request.
 const empty = z.object({})
@@ -50,7 +53,11 @@ export function registerConformanceFixtures(server: McpServer): void {
     content: [
       {
         type: 'resource',
-        resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' },
+        resource: {
+          uri: 'test://embedded-resource',
+          mimeType: 'text/plain',
+          text: 'This is an embedded resource content.',
+        },
       },
     ],
   }))
@@ -60,44 +67,72 @@ export function registerConformanceFixtures(server: McpServer): void {
       { type: 'image', data: PNG, mimeType: 'image/png' },
       {
         type: 'resource',
-        resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: '{"test":"data","value":123}' },
+        resource: {
+          uri: 'test://mixed-content-resource',
+          mimeType: 'application/json',
+          text: '{"test":"data","value":123}',
+        },
       },
     ],
   }))
-  server.registerTool('test_tool_with_logging', { description: 'logs', inputSchema: empty }, async (_args, ctx) => {
-    for (const data of ['Tool execution started', 'Tool processing data', 'Tool execution completed']) {
-      await ctx.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data } })
-      await sleep(20)
-    }
-    return text('Tool with logging executed successfully')
-  })
-  server.registerTool('test_tool_with_progress', { description: 'progress', inputSchema: empty }, async (_args, ctx) => {
-    const progressToken = ctx.mcpReq._meta?.progressToken ?? 0
-    for (const progress of [0, 50, 100]) {
-      await ctx.mcpReq.notify({
-        method: 'notifications/progress',
-        params: { progressToken, progress, total: 100, message: `step ${String(progress)}` },
-      })
-      await sleep(20)
-    }
-    return text(String(progressToken))
-  })
+  server.registerTool(
+    'test_tool_with_logging',
+    { description: 'logs', inputSchema: empty },
+    async (_args, ctx) => {
+      for (const data of [
+        'Tool execution started',
+        'Tool processing data',
+        'Tool execution completed',
+      ]) {
+        await ctx.mcpReq.notify({
+          method: 'notifications/message',
+          params: { level: 'info', data },
+        })
+        await sleep(20)
+      }
+      return text('Tool with logging executed successfully')
+    },
+  )
+  server.registerTool(
+    'test_tool_with_progress',
+    { description: 'progress', inputSchema: empty },
+    async (_args, ctx) => {
+      const progressToken = ctx.mcpReq._meta?.progressToken ?? 0
+      for (const progress of [0, 50, 100]) {
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, total: 100, message: `step ${String(progress)}` },
+        })
+        await sleep(20)
+      }
+      return text(String(progressToken))
+    },
+  )
   server.registerTool('test_error_handling', { description: 'error' }, () => {
     throw new Error('This tool intentionally returns an error for testing')
   })
-  server.registerTool('test_sampling', { description: 'sampling', inputSchema: promptInput }, async ({ prompt }, ctx) => {
-    try {
-      const result = (await within(
-        ctx.mcpReq.send({
-          method: 'sampling/createMessage',
-          params: { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 },
-        }),
-      )) as { content?: { text?: string } }
-      return text(`LLM response: ${result.content?.text ?? 'No response'}`)
-    } catch (error) {
-      return text(`Sampling not supported or error: ${error instanceof Error ? error.message : 'unknown'}`)
-    }
-  })
+  server.registerTool(
+    'test_sampling',
+    { description: 'sampling', inputSchema: promptInput },
+    async ({ prompt }, ctx) => {
+      try {
+        const result = (await within(
+          ctx.mcpReq.send({
+            method: 'sampling/createMessage',
+            params: {
+              messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
+              maxTokens: 100,
+            },
+          }),
+        )) as { content?: { text?: string } }
+        return text(`LLM response: ${result.content?.text ?? 'No response'}`)
+      } catch (error) {
+        return text(
+          `Sampling not supported or error: ${error instanceof Error ? error.message : 'unknown'}`,
+        )
+      }
+    },
+  )
   const elicit = async (
     ctx: Parameters<Parameters<McpServer['registerTool']>[2]>[1],
     message: string,
@@ -110,60 +145,97 @@ export function registerConformanceFixtures(server: McpServer): void {
           params: { message, requestedSchema: { type: 'object', properties, required: [] } },
         }),
       )) as { action?: string; content?: unknown }
-      return text(`Elicitation completed: action=${String(result.action)}, content=${JSON.stringify(result.content ?? {})}`)
+      return text(
+        `Elicitation completed: action=${String(result.action)}, content=${JSON.stringify(result.content ?? {})}`,
+      )
     } catch (error) {
-      return text(`Elicitation not supported or error: ${error instanceof Error ? error.message : 'unknown'}`)
+      return text(
+        `Elicitation not supported or error: ${error instanceof Error ? error.message : 'unknown'}`,
+      )
     }
   }
-  server.registerTool('test_elicitation', { description: 'elicitation', inputSchema: messageInput }, ({ message }, ctx) =>
-    elicit(ctx as never, message, { response: { type: 'string', description: "User's response" } }),
+  server.registerTool(
+    'test_elicitation',
+    { description: 'elicitation', inputSchema: messageInput },
+    ({ message }, ctx) =>
+      elicit(ctx as never, message, {
+        response: { type: 'string', description: "User's response" },
+      }),
   )
-  server.registerTool('test_elicitation_sep1034_defaults', { description: 'defaults', inputSchema: empty }, (_a, ctx) =>
-    elicit(ctx as never, 'Please review and update the form fields with defaults', {
-      name: { type: 'string', default: 'John Doe' },
-      age: { type: 'integer', default: 30 },
-      score: { type: 'number', default: 95.5 },
-      status: { type: 'string', enum: ['active', 'inactive', 'pending'], default: 'active' },
-      verified: { type: 'boolean', default: true },
-    }),
+  server.registerTool(
+    'test_elicitation_sep1034_defaults',
+    { description: 'defaults', inputSchema: empty },
+    (_a, ctx) =>
+      elicit(ctx as never, 'Please review and update the form fields with defaults', {
+        name: { type: 'string', default: 'John Doe' },
+        age: { type: 'integer', default: 30 },
+        score: { type: 'number', default: 95.5 },
+        status: { type: 'string', enum: ['active', 'inactive', 'pending'], default: 'active' },
+        verified: { type: 'boolean', default: true },
+      }),
   )
-  server.registerTool('test_elicitation_sep1330_enums', { description: 'enums', inputSchema: empty }, (_a, ctx) =>
-    elicit(ctx as never, 'Please select options from the enum fields', {
-      untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
-      titledSingle: {
-        type: 'string',
-        oneOf: [
-          { const: 'value1', title: 'First Option' },
-          { const: 'value2', title: 'Second Option' },
-          { const: 'value3', title: 'Third Option' },
-        ],
-      },
-      legacyEnum: { type: 'string', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
-      untitledMulti: { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
-      titledMulti: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 3,
-        items: {
-          anyOf: [
-            { const: 'value1', title: 'First Choice' },
-            { const: 'value2', title: 'Second Choice' },
-            { const: 'value3', title: 'Third Choice' },
+  server.registerTool(
+    'test_elicitation_sep1330_enums',
+    { description: 'enums', inputSchema: empty },
+    (_a, ctx) =>
+      elicit(ctx as never, 'Please select options from the enum fields', {
+        untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+        titledSingle: {
+          type: 'string',
+          oneOf: [
+            { const: 'value1', title: 'First Option' },
+            { const: 'value2', title: 'Second Option' },
+            { const: 'value3', title: 'Third Option' },
           ],
         },
-      },
-    }),
+        legacyEnum: {
+          type: 'string',
+          enum: ['opt1', 'opt2', 'opt3'],
+          enumNames: ['Option One', 'Option Two', 'Option Three'],
+        },
+        untitledMulti: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 3,
+          items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+        },
+        titledMulti: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 3,
+          items: {
+            anyOf: [
+              { const: 'value1', title: 'First Choice' },
+              { const: 'value2', title: 'Second Choice' },
+              { const: 'value3', title: 'Third Choice' },
+            ],
+          },
+        },
+      }),
   )
-  server.registerTool('json_schema_2020_12_tool', { description: 'JSON Schema 2020-12', inputSchema: schema2020 }, (args) =>
-    text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
+  server.registerTool(
+    'json_schema_2020_12_tool',
+    { description: 'JSON Schema 2020-12', inputSchema: schema2020 },
+    (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
   )
 
   server.registerResource('static-text', 'test://static-text', { mimeType: 'text/plain' }, () => ({
-    contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
+    contents: [
+      {
+        uri: 'test://static-text',
+        mimeType: 'text/plain',
+        text: 'This is the content of the static text resource.',
+      },
+    ],
   }))
-  server.registerResource('static-binary', 'test://static-binary', { mimeType: 'image/png' }, () => ({
-    contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: PNG }],
-  }))
+  server.registerResource(
+    'static-binary',
+    'test://static-binary',
+    { mimeType: 'image/png' },
+    () => ({
+      contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: PNG }],
+    }),
+  )
   server.registerResource(
     'template',
     new ResourceTemplate('test://template/{id}/data', { list: undefined }),
@@ -173,29 +245,72 @@ export function registerConformanceFixtures(server: McpServer): void {
         {
           uri: uri.toString(),
           mimeType: 'application/json',
-          text: JSON.stringify({ id: variables['id'], templateTest: true, data: `Data for ID: ${String(variables['id'])}` }),
+          text: JSON.stringify({
+            id: variables['id'],
+            templateTest: true,
+            data: `Data for ID: ${String(variables['id'])}`,
+          }),
         },
       ],
     }),
   )
-  server.registerResource('watched-resource', 'test://watched-resource', { mimeType: 'text/plain' }, () => ({
-    contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
-  }))
+  server.registerResource(
+    'watched-resource',
+    'test://watched-resource',
+    { mimeType: 'text/plain' },
+    () => ({
+      contents: [
+        {
+          uri: 'test://watched-resource',
+          mimeType: 'text/plain',
+          text: 'Watched resource content',
+        },
+      ],
+    }),
+  )
   server.server.setRequestHandler('resources/subscribe', () => ({}))
   server.server.setRequestHandler('resources/unsubscribe', () => ({}))
 
   server.registerPrompt('test_simple_prompt', { description: 'simple' }, () => ({
-    messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
-  }))
-  server.registerPrompt('test_prompt_with_arguments', { description: 'arguments', argsSchema: promptArgs }, ({ arg1, arg2 }) => ({
-    messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
-  }))
-  server.registerPrompt('test_prompt_with_embedded_resource', { description: 'embedded', argsSchema: embedArgs }, ({ resourceUri }) => ({
     messages: [
-      { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
-      { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
+      { role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } },
     ],
   }))
+  server.registerPrompt(
+    'test_prompt_with_arguments',
+    { description: 'arguments', argsSchema: promptArgs },
+    ({ arg1, arg2 }) => ({
+      messages: [
+        {
+          role: 'user',
+          content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` },
+        },
+      ],
+    }),
+  )
+  server.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    { description: 'embedded', argsSchema: embedArgs },
+    ({ resourceUri }) => ({
+      messages: [
+        {
+          role: 'user',
+          content: {
+            type: 'resource',
+            resource: {
+              uri: resourceUri,
+              mimeType: 'text/plain',
+              text: 'Embedded resource content for testing.',
+            },
+          },
+        },
+        {
+          role: 'user',
+          content: { type: 'text', text: 'Please process the embedded resource above.' },
+        },
+      ],
+    }),
+  )
   server.registerPrompt('test_prompt_with_image', { description: 'image' }, () => ({
     messages: [
       { role: 'user', content: { type: 'image', data: PNG, mimeType: 'image/png' } },
@@ -203,5 +318,7 @@ export function registerConformanceFixtures(server: McpServer): void {
     ],
   }))
   server.server.setRequestHandler('logging/setLevel', () => ({}))
-  server.server.setRequestHandler('completion/complete', () => ({ completion: { values: [], total: 0, hasMore: false } }))
+  server.server.setRequestHandler('completion/complete', () => ({
+    completion: { values: [], total: 0, hasMore: false },
+  }))
 }

@@ -207,7 +207,7 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
     return new Response(request.method === 'HEAD' ? null : metadataBody, { status: 200, headers })
   }
 
-  const serveMcp = async (request: Request): Promise<Response> => {
+  const serveMcp = async (request: Request, url: URL): Promise<Response> => {
     const guard = transportGuard(request, allowedHosts, allowedOrigins)
     if (guard !== undefined) return guard
     if (request.method === 'OPTIONS') {
@@ -219,7 +219,7 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
       return new Response(null, { status: 204, headers })
     }
     // Tokens in the URI leak into logs and histories (RFC 6750 §5.3, catalogue #92, #173).
-    if (new URL(request.url).searchParams.has('access_token')) {
+    if (url.searchParams.has('access_token')) {
       return challengeResponse(challenge, {
         status: 400,
         error: 'invalid_request',
@@ -290,11 +290,11 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
     metadataPaths,
     metadata,
     async fetch(request) {
-      const pathname = new URL(request.url).pathname
-      if (metadataPaths.includes(pathname)) return serveMetadata(request)
-      const normalised = pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname
+      const url = new URL(request.url)
+      if (metadataPaths.includes(url.pathname)) return serveMetadata(request)
+      const normalised = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname
       if (normalised !== path) return new Response('not found', { status: 404 })
-      return withCors(request, await serveMcp(request))
+      return withCors(request, await serveMcp(request, url))
     },
     async close() {
       verifier?.close?.()

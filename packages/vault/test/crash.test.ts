@@ -9,7 +9,7 @@ import { VaultError } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
 import { startTestProvider } from './support/test-provider.ts'
 import type { TestProvider } from './support/test-provider.ts'
-import { expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 import { startWorker } from './support/workers.ts'
 
@@ -39,10 +39,12 @@ for (const backend of backends()) {
     })
     after(async () => {
       if (skip === false) {
-        await fixture.close()
-        await provider.close()
-        await store.close()
-        await backend.cleanup()
+        await closeAll(
+          () => fixture.close(),
+          () => provider.close(),
+          () => store.close(),
+          () => backend.cleanup(),
+        )
       }
       dir.remove()
     })

@@ -4,7 +4,7 @@ import { recordVaultRefreshFailure, swapVaultSecret, touchVaultCredential } from
 import type { Store } from '@mandate/store'
 import { createKeyFile } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
-import { openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 
 const ACCESS = 'gho_accessTokenValue0123456789abcdef'
@@ -27,9 +27,11 @@ for (const backend of backends()) {
     })
     after(async () => {
       if (skip === false) {
-        await fixture.close()
-        await store.close()
-        await backend.cleanup()
+        await closeAll(
+          () => fixture.close(),
+          () => store.close(),
+          () => backend.cleanup(),
+        )
       }
       dir.remove()
     })

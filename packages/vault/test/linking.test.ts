@@ -4,7 +4,7 @@ import type { Store } from '@mandate/store'
 import { backends } from '../../../test/support/stores.ts'
 import { startTestProvider, authorizeInBrowser } from './support/test-provider.ts'
 import type { TestProvider } from './support/test-provider.ts'
-import { linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 
 for (const backend of backends()) {
@@ -23,10 +23,12 @@ for (const backend of backends()) {
     })
     after(async () => {
       if (skip === false) {
-        await fixture.close()
-        await provider.close()
-        await store.close()
-        await backend.cleanup()
+        await closeAll(
+          () => fixture.close(),
+          () => provider.close(),
+          () => store.close(),
+          () => backend.cleanup(),
+        )
       }
       dir.remove()
     })

@@ -5,7 +5,7 @@ import type { Store } from '@mandate/store'
 import { postgresBackend } from '../../../test/support/stores.ts'
 import { startTestProvider } from './support/test-provider.ts'
 import type { TestProvider } from './support/test-provider.ts'
-import { expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 import { startWorker } from './support/workers.ts'
 
@@ -27,10 +27,12 @@ void describe('refresh across processes on postgres', async () => {
   })
   after(async () => {
     if (skip === false) {
-      await fixture.close()
-      await provider.close()
-      await store.close()
-      await backend.cleanup()
+      await closeAll(
+        () => fixture.close(),
+        () => provider.close(),
+        () => store.close(),
+        () => backend.cleanup(),
+      )
     }
     dir.remove()
   })

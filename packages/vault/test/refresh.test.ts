@@ -6,7 +6,7 @@ import { keyFileProvider, keyRingWrapper, openEnvelope } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
 import { startTestProvider } from './support/test-provider.ts'
 import type { TestProvider } from './support/test-provider.ts'
-import { expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, expire, linkDemoAccount, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 
 const calendar = [{ provider: 'demo', scopes: ['calendar.read'] }]
@@ -31,10 +31,12 @@ for (const backend of backends()) {
     })
     after(async () => {
       if (skip === false) {
-        await fixture.close()
-        await provider.close()
-        await store.close()
-        await backend.cleanup()
+        await closeAll(
+          () => fixture.close(),
+          () => provider.close(),
+          () => store.close(),
+          () => backend.cleanup(),
+        )
       }
       dir.remove()
     })

@@ -6,7 +6,7 @@ import { openStore } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { readKeyFile, retireKeyVersion, rotateKeyFile } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
-import { openTestVault, tempDir } from './support/vault.ts'
+import { closeAll, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
 
 const USERS = 40
@@ -39,9 +39,11 @@ for (const backend of backends()) {
     })
     after(async () => {
       if (skip === false) {
-        await fixture.close()
-        await store.close()
-        await backend.cleanup()
+        await closeAll(
+          () => fixture.close(),
+          () => store.close(),
+          () => backend.cleanup(),
+        )
       }
       dir.remove()
     })

@@ -28,6 +28,6 @@ export function precompiled<Row, Params extends readonly unknown[]>(
       const index = typeof value === 'string' ? placeholders.indexOf(value) : -1
       return index < 0 ? value : params[index]
     })
-    return db.executeQuery(CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>)
+    return db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters))
   }
 }

@@ -299,12 +299,8 @@ function supportsDpop(discovery: OAuthDiscoveryState | undefined): boolean {
 
 /** Re-imports a persisted key as non-extractable: the JWK stays only in the encrypted store. */
 async function keyPairFromJwk(privateJwk: JWK): Promise<DpopKeyPair> {
-  const publicJwk: JWK = {
-    kty: privateJwk.kty,
-    crv: privateJwk.crv,
-    x: privateJwk.x,
-    y: privateJwk.y,
-  }
+  // The public half: the private JWK without its private member and usage flags.
+  const { d, key_ops, ext, ...publicJwk } = privateJwk
   const privateKey = (await importJWK(privateJwk, 'ES256', { extractable: false })) as CryptoKey
   const publicKey = (await importJWK(publicJwk, 'ES256', { extractable: true })) as CryptoKey
   const cleanPublic = {

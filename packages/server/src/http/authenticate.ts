@@ -73,8 +73,10 @@ export async function authenticate(
       headers: { 'content-type': 'application/json' },
     })
   }
-  const tokenHash = createHash('sha256').update(token).digest('base64url')
-  if (settings.revocations?.isRevoked(verified, tokenHash) === true)
+  if (
+    settings.revocations !== undefined &&
+    settings.revocations.isRevoked(verified, createHash('sha256').update(token).digest('base64url'))
+  )
     return tokenError('token revoked')
 
   let jkt: string | undefined

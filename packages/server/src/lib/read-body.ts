@@ -6,6 +6,12 @@ export async function readBodyLimited(
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return undefined
   if (request.body === null) return new Uint8Array()
+  // A declared length within the limit lets the runtime read the body in one go; the length is
+  // enforced by the HTTP parser, and checked again here.
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer())
+    return bytes.byteLength > limit ? undefined : bytes
+  }
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0

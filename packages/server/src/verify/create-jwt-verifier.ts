@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import type { JWTVerifyGetKey } from 'jose'
 import { ConfigurationError } from '@mandate/core'
@@ -41,6 +42,13 @@ export interface JwtVerifierOptions {
   cooldownMs?: number
   /** JWKS cache lifetime, ms. Default 600000. */
   cacheMaxAgeMs?: number
+  /**
+   * Reuse a successful verification of the same token for this long, seconds (never past its
+   * `exp`). Default 60; 0 disables. Saves the signature check on every call of a session; a key
+   * removed from the JWKS stops being trusted after at most this long. Revocation events are
+   * checked on every request regardless.
+   */
+  verifiedCacheSeconds?: number
 }
 
 interface IssuerState {
@@ -95,44 +103,63 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     return state.keys
   }
 
+  const cacheMs = Math.min(options.verifiedCacheSeconds ?? 60, 600) * 1000
+  const verified = new Map<string, { token: VerifiedToken; until: number }>()
+
+  const verifyUncached = async (token: string): Promise<VerifiedToken> => {
+    let iss: unknown
+    try {
+      // Only to select a trusted issuer; nothing is trusted before the signature check.
+      decodeProtectedHeader(token)
+      iss = decodeJwt(token).iss
+    } catch (cause) {
+      throw new TokenRejectedError('malformed token', { cause })
+    }
+    const state = typeof iss === 'string' ? issuers.get(iss) : undefined
+    if (state === undefined) throw new TokenRejectedError('untrusted issuer')
+    const keys = await keysFor(state)
+    let payload: Record<string, unknown>
+    try {
+      const result = await jwtVerify(token, keys, {
+        issuer: state.config.issuer,
+        algorithms: state.algorithms,
+        clockTolerance: tolerance,
+        requiredClaims: ['exp', 'sub'],
+      })
+      const typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
+      if (typ === undefined || !types.some((t) => t.toLowerCase() === typ)) {
+        throw new TokenRejectedError('wrong token type')
+      }
+      payload = result.payload
+      // jose checks iat only against maxTokenAge; a token from the future is refused too
+      // (catalogue #73).
+      const iat = payload['iat']
+      if (typeof iat === 'number' && iat > Date.now() / 1000 + tolerance) {
+        throw new TokenRejectedError('token issued in the future')
+      }
+    } catch (cause) {
+      if (cause instanceof TokenRejectedError) throw cause
+      throw new TokenRejectedError(describe(cause), { cause })
+    }
+    checkAudience(payload['aud'], resource, options.allowMultipleAudiences ?? false)
+    return toVerifiedToken(payload, state.config.issuer)
+  }
+
   return {
     async verify(token: string): Promise<VerifiedToken> {
-      let iss: unknown
-      try {
-        // Only to select a trusted issuer; nothing is trusted before the signature check.
-        decodeProtectedHeader(token)
-        iss = decodeJwt(token).iss
-      } catch (cause) {
-        throw new TokenRejectedError('malformed token', { cause })
+      if (cacheMs === 0) return verifyUncached(token)
+      // Keyed by a hash: the cache never holds a token (catalogue #104).
+      const key = createHash('sha256').update(token).digest('base64url')
+      const now = Date.now()
+      const hit = verified.get(key)
+      if (hit !== undefined && hit.until > now) return hit.token
+      const result = await verifyUncached(token)
+      if (verified.size >= 10_000) {
+        for (const [k, entry] of verified)
+          if (entry.until <= now || verified.size >= 10_000) verified.delete(k)
       }
-      const state = typeof iss === 'string' ? issuers.get(iss) : undefined
-      if (state === undefined) throw new TokenRejectedError('untrusted issuer')
-      const keys = await keysFor(state)
-      let payload: Record<string, unknown>
-      try {
-        const result = await jwtVerify(token, keys, {
-          issuer: state.config.issuer,
-          algorithms: state.algorithms,
-          clockTolerance: tolerance,
-          requiredClaims: ['exp', 'sub'],
-        })
-        const typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
-        if (typ === undefined || !types.some((t) => t.toLowerCase() === typ)) {
-          throw new TokenRejectedError('wrong token type')
-        }
-        payload = result.payload
-        // jose checks iat only against maxTokenAge; a token from the future is refused too
-        // (catalogue #73).
-        const iat = payload['iat']
-        if (typeof iat === 'number' && iat > Date.now() / 1000 + tolerance) {
-          throw new TokenRejectedError('token issued in the future')
-        }
-      } catch (cause) {
-        if (cause instanceof TokenRejectedError) throw cause
-        throw new TokenRejectedError(describe(cause), { cause })
-      }
-      checkAudience(payload['aud'], resource, options.allowMultipleAudiences ?? false)
-      return toVerifiedToken(payload, state.config.issuer)
+      verified.set(key, { token: result, until: Math.min(now + cacheMs, result.expiresAt * 1000) })
+      return result
     },
   }
 }

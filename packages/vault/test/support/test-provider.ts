@@ -46,6 +46,8 @@ export interface TestProviderOptions {
   /** The account id at the provider for the next authorization. */
   accountId?: string
   redirectUri?: string
+  /** Offer DPoP (RFC 9449) and require its server nonce. */
+  dpop?: boolean
 }
 
 export interface TestProvider {
@@ -134,6 +136,10 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       devInteractions: { enabled: false },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      dPoP:
+        options.dpop === true
+          ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true }
+          : { enabled: false },
     },
     pkce: { required: () => true },
     ttl: {

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Store } from '@mandate/store'
 import { createProviderCatalog, keyFileProvider, openVault } from '@mandate/vault'
-import type { CredentialMetadata, Vault, VaultAuditEvent, VaultOptions } from '@mandate/vault'
+import type {
+  CredentialMetadata,
+  OAuthProviderDefinition,
+  Vault,
+  VaultAuditEvent,
+  VaultOptions,
+} from '@mandate/vault'
 import { authorizeInBrowser } from './test-provider.ts'
 import type { TestProvider } from './test-provider.ts'
 
@@ -31,12 +37,13 @@ export async function openTestVault(
   keyFile: string,
   provider?: TestProvider,
   options: Partial<VaultOptions> = {},
+  overrides: Partial<OAuthProviderDefinition> = {},
 ): Promise<TestVault> {
   const events: VaultAuditEvent[] = []
   const catalog = createProviderCatalog({
     presets: ['github'],
     providers: [
-      ...(provider === undefined ? [] : [provider.definition()]),
+      ...(provider === undefined ? [] : [provider.definition(overrides)]),
       {
         id: 'weather',
         kind: 'api_key',
@@ -92,4 +99,15 @@ export async function expire(store: Store, id: string): Promise<void> {
     .set({ expires_at: Date.now() - 1_000 })
     .where('id', '=', id)
     .execute()
+}
+
+/** Runs every cleanup step even if an earlier one fails (a failed setup leaves some unset). */
+export async function closeAll(...steps: (() => unknown)[]): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step()
+    } catch {
+      // best effort: keep closing the rest so no server keeps the test process alive
+    }
+  }
 }

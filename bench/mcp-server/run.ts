@@ -1,0 +1,196 @@
+// tools/call throughput and latency for an MCP server with no auth, the SDK's bearer-auth, and
+// @mandate/server (JWT; JWT + DPoP). Loopback only, one process tree (this runner, the JWKS it
+// serves, one child server at a time), stops by itself. Usage:
+//   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup]
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { createHash, randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+
+const seconds = Number(process.argv[2] ?? '8')
+const warmup = Number(process.argv[3] ?? '3')
+const CONCURRENCY = [1, 16, 64]
+const VARIANTS = {
+  a: 'no auth',
+  b: 'SDK requireBearerAuth + jose',
+  c: '@mandate/server JWT',
+  d: '@mandate/server JWT + DPoP',
+} as const
+type Variant = keyof typeof VARIANTS
+
+// The issuer: an RS256 key served as a JWKS on loopback.
+const { publicKey, privateKey } = await generateKeyPair('RS256')
+const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] }
+const jwksServer = createServer((_req, res) => {
+  res.setHeader('content-type', 'application/json')
+  res.end(JSON.stringify(jwks))
+}).listen(0, '127.0.0.1')
+await once(jwksServer, 'listening')
+const issuer = `http://127.0.0.1:${String((jwksServer.address() as AddressInfo).port)}`
+
+const dpopKeys = await generateKeyPair('ES256')
+const dpopJwk = await exportJWK(dpopKeys.publicKey)
+const jkt = await calculateJwkThumbprint(dpopJwk)
+
+const mint = (resource: string, bound: boolean): Promise<string> =>
+  new SignJWT({ client_id: 'bench-client', scope: 'bench', ...(bound ? { cnf: { jkt } } : {}) })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'bench' })
+    .setIssuer(issuer)
+    .setSubject('bench-user')
+    .setAudience(resource)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime('1h')
+    .sign(privateKey)
+
+const proofs = async (resource: string, token: string, count: number): Promise<string[]> => {
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const out: string[] = []
+  for (let i = 0; i < count; i++) {
+    out.push(
+      await new SignJWT({ htm: 'POST', htu: resource, jti: randomUUID(), ath })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: dpopJwk })
+        .setIssuedAt()
+        .sign(dpopKeys.privateKey),
+    )
+  }
+  return out
+}
+
+interface Target {
+  child: ChildProcess
+  resource: string
+}
+const start = async (variant: Variant): Promise<Target> => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@mandate/source',
+      '--disable-warning=ExperimentalWarning',
+      fileURLToPath(new URL('./server.ts', import.meta.url)),
+      variant,
+      issuer,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  )
+  const [chunk] = (await once(child.stdout ?? child, 'data')) as [Buffer]
+  return { child, resource: `http://127.0.0.1:${chunk.toString().trim()}/mcp` }
+}
+const cpu = async (child: ChildProcess): Promise<NodeJS.CpuUsage> => {
+  child.send('cpu')
+  const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage]
+  return usage
+}
+
+// The exact request the official SDK v2 client sends for tools/call (2026-07-28 envelope).
+const capture = async (
+  resource: string,
+): Promise<{ headers: Record<string, string>; body: string }> => {
+  let captured: { headers: Record<string, string>; body: string } | undefined
+  const transport = new StreamableHTTPClientTransport(new URL(resource), {
+    fetch: (url, init) => {
+      const body = typeof init?.body === 'string' ? init.body : ''
+      if (body.includes('"tools/call"')) {
+        captured = { headers: Object.fromEntries(new Headers(init?.headers).entries()), body }
+      }
+      return fetch(url, init)
+    },
+  })
+  const client = new Client({ name: 'bench', version: '1' })
+  await client.connect(transport)
+  await client.callTool({ name: 'echo', arguments: { text: 'hello' } })
+  await client.close()
+  if (captured === undefined) throw new Error('no tools/call captured')
+  return captured
+}
+
+interface Row {
+  variant: Variant
+  connections: number
+  rps: number
+  p50: number
+  p99: number
+  cpuUsPerRequest: number
+  errors: number
+}
+const rows: Row[] = []
+let template: { headers: Record<string, string>; body: string } | undefined
+
+for (const variant of Object.keys(VARIANTS) as Variant[]) {
+  const target = await start(variant)
+  template ??= await capture(target.resource)
+  const token = variant === 'a' ? undefined : await mint(target.resource, variant === 'd')
+  const headers: Record<string, string> = {
+    ...template.headers,
+    host: new URL(target.resource).host,
+  }
+  if (token !== undefined)
+    headers['authorization'] = `${variant === 'd' ? 'DPoP' : 'Bearer'} ${token}`
+  for (const connections of CONCURRENCY) {
+    const run = async (duration: number): Promise<autocannon.Result> => {
+      const pool =
+        variant === 'd' && token !== undefined
+          ? await proofs(target.resource, token, duration * 6000)
+          : []
+      let next = 0
+      return autocannon({
+        url: target.resource,
+        connections,
+        duration,
+        method: 'POST',
+        headers,
+        body: template?.body ?? '',
+        ...(variant === 'd'
+          ? {
+              requests: [
+                {
+                  setupRequest: (request) => ({
+                    ...request,
+                    headers: { ...request.headers, dpop: pool[next++ % pool.length] ?? '' },
+                  }),
+                },
+              ],
+            }
+          : {}),
+      })
+    }
+    await run(warmup)
+    const before = await cpu(target.child)
+    const result = await run(seconds)
+    const after = await cpu(target.child)
+    const served = result.requests.total
+    rows.push({
+      variant,
+      connections,
+      rps: Math.round(result.requests.average),
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      cpuUsPerRequest: Math.round(
+        (after.user + after.system - before.user - before.system) / Math.max(served, 1),
+      ),
+      errors: result.errors + result.non2xx,
+    })
+    process.stderr.write(`${variant} c=${String(connections)}: ${String(rows.at(-1)?.rps)} req/s\n`)
+  }
+  target.child.send('stop')
+  await once(target.child, 'exit')
+}
+jwksServer.close()
+
+const base = (connections: number, variant: Variant): number =>
+  rows.find((r) => r.variant === variant && r.connections === connections)?.rps ?? 1
+const lines = [
+  '| scenario | conc. | req/s | × no auth | × SDK auth | p50 ms | p99 ms | server CPU µs/req | errors |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| (${r.variant}) ${VARIANTS[r.variant]} | ${String(r.connections)} | ${String(r.rps)} | ${(r.rps / base(r.connections, 'a')).toFixed(2)} | ${(r.rps / base(r.connections, 'b')).toFixed(2)} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.cpuUsPerRequest)} | ${String(r.errors)} |`,
+  ),
+]
+process.stdout.write(`${lines.join('\n')}\n`)
