@@ -20,12 +20,18 @@ const resource = 'http://127.0.0.1:4999/mcp'
 const input = z.object({ text: z.string() })
 const factory = (): McpServer => {
   const s = new McpServer({ name: 'b', version: '1' })
-  s.registerTool('echo', { inputSchema: input }, ({ text }) => ({ content: [{ type: 'text', text }] }))
+  s.registerTool('echo', { inputSchema: input }, ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }))
   return s
 }
-const echo = defineTool('echo', { inputSchema: input, requires: { scopes: ['bench'] } }, ({ text }) => ({
-  content: [{ type: 'text', text }],
-}))
+const echo = defineTool(
+  'echo',
+  { inputSchema: input, requires: { scopes: ['bench'] } },
+  ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }),
+)
 const plain = createMcpHandler(factory, { responseMode: 'json' })
 const guarded = createProtectedMcpHandler({
   resource,
@@ -48,7 +54,12 @@ const token = await new SignJWT({ client_id: 'c', scope: 'bench' })
   .setJti(randomUUID())
   .setExpirationTime('1h')
   .sign(privateKey)
-const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } })
+const body = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: 'hi' } },
+})
 const request = (auth: boolean): Request =>
   new Request(resource, {
     method: 'POST',
@@ -67,11 +78,12 @@ const measure = async (name: string, call: () => Promise<Response>): Promise<voi
   for (let i = 0; i < iterations; i++) await (await call()).text()
   const cpu = process.cpuUsage(start)
   process.stdout.write(
-    `${name}: ${((performance.now() - t0) * 1000 / iterations).toFixed(0)} µs/call wall, ${((cpu.user + cpu.system) / iterations).toFixed(0)} µs/call CPU\n`,
+    `${name}: ${(((performance.now() - t0) * 1000) / iterations).toFixed(0)} µs/call wall, ${((cpu.user + cpu.system) / iterations).toFixed(0)} µs/call CPU\n`,
   )
 }
 for (let round = 0; round < 2; round++) {
-  if (process.env['ONLY_C'] === undefined) await measure('(a) no auth        ', () => plain.fetch(request(false)))
+  if (process.env['ONLY_C'] === undefined)
+    await measure('(a) no auth        ', () => plain.fetch(request(false)))
   await measure('(c) @mandate/server', () => guarded.fetch(request(true)))
 }
 await plain.close()

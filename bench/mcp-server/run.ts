@@ -102,11 +102,15 @@ const capture = async (
       return fetch(url, init)
     },
   })
-  const client = new Client({ name: 'bench', version: '1' })
+  const client = new Client(
+    { name: 'bench', version: '1' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  )
   await client.connect(transport)
   await client.callTool({ name: 'echo', arguments: { text: 'hello' } })
   await client.close()
-  if (captured === undefined) throw new Error('no tools/call captured')
+  if (captured === undefined || !captured.body.includes('2026-07-28'))
+    throw new Error('no 2026-07-28 tools/call captured')
   return captured
 }
 

@@ -90,6 +90,15 @@ void describe('DPoP at the resource server (catalogue G)', () => {
     await expectProofError(`${hs}.${payload ?? ''}.c2ln`)
   })
 
+  void it('catalogue #68: an embedded jwk meant for another algorithm or for encryption is refused', async () => {
+    await expectProofError(
+      await key.proof('POST', RESOURCE, token, {}, { jwk: { ...key.jwk, alg: 'ES384' } }),
+    )
+    await expectProofError(
+      await key.proof('POST', RESOURCE, token, {}, { jwk: { ...key.jwk, use: 'enc' } }),
+    )
+  })
+
   void it('catalogue #109: an invalid signature is refused', async () => {
     const [h, p] = (await key.proof('POST', RESOURCE, token)).split('.')
     const other = (await (await createDpopKey()).proof('POST', RESOURCE, token)).split('.')[2]

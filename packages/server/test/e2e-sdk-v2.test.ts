@@ -10,8 +10,14 @@ import type { Running } from './support/serve.ts'
 
 // The official SDK v2 client against the notes example, through the full OAuth flow at an
 // independent oidc-provider: discovery, DCR, PKCE + resource, JWT access tokens, step-up.
-for (const dpop of [false, true]) {
-  void describe(`SDK v2 client, full OAuth flow${dpop ? ' with DPoP' : ''}`, () => {
+const VARIANTS = [
+  { dpop: false, modern: false },
+  { dpop: false, modern: true },
+  { dpop: true, modern: true },
+]
+for (const { dpop, modern } of VARIANTS) {
+  const era = modern ? '2026-07-28' : '2025-11-25'
+  void describe(`SDK v2 client, full OAuth flow, ${era}${dpop ? ', DPoP' : ''}`, () => {
     let as: TestAuthorizationServer | undefined
     let rs: Running | undefined
     let resource = ''
@@ -43,11 +49,13 @@ for (const dpop of [false, true]) {
       let transport: StreamableHTTPClientTransport | undefined
       let client: Client | undefined
       const challenges: string[] = []
+      const bodies: string[] = []
       const connect = async (): Promise<Client> => {
         await client?.close()
         transport = new StreamableHTTPClientTransport(new URL(resource), {
           authProvider: provider,
           fetch: async (url, init) => {
+            if (typeof init?.body === 'string') bodies.push(init.body)
             const response = await fetch(url, init)
             if (response.status === 401 || response.status === 403) {
               challenges.push(response.headers.get('www-authenticate') ?? '')
@@ -55,7 +63,10 @@ for (const dpop of [false, true]) {
             return response
           },
         })
-        client = new Client({ name: 'mandate-test', version: '1.0.0' })
+        client = new Client(
+          { name: 'mandate-test', version: '1.0.0' },
+          modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+        )
         await client.connect(transport)
         return client
       }
@@ -69,6 +80,11 @@ for (const dpop of [false, true]) {
       )
       assert.match(challenges[0] ?? '', /scope="notes:read"/)
 
+      // The protocol revision actually spoken (per-request envelope for 2026-07-28).
+      assert.equal(
+        bodies.some((b) => b.includes('"2026-07-28"')),
+        modern,
+      )
       const tools = (await c.listTools()).tools.map((t) => t.name).sort()
       assert.deepEqual(tools, ['list_notes', 'read_note', 'whoami'])
 

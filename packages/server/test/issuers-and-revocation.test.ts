@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { REVOCATION_CHANNEL } from '@mandate/core'
@@ -90,23 +90,37 @@ void describe('several trusted issuers, revocation events, node:http adapter', (
     }).listen(0, '127.0.0.1')
     await once(server, 'listening')
     const port = (server.address() as AddressInfo).port
-    const response = await fetch(`http://127.0.0.1:${String(port)}/mcp`, {
-      method: 'POST',
-      headers: {
-        host: '127.0.0.1:4100',
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'whoami', arguments: {} },
-      }),
+    // node:http, not fetch: the Host header must name the resource (fetch cannot set it).
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/mcp',
+          method: 'POST',
+          headers: {
+            host: '127.0.0.1:4100',
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        },
+      )
+      req.on('error', reject)
+      req.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {} },
+        }),
+      )
     })
-    assert.equal(response.status, 401)
-    await response.body?.cancel()
     server.closeAllConnections()
     server.close()
+    assert.equal(status, 401)
   })
 })

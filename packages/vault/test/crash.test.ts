@@ -66,28 +66,37 @@ for (const backend of backends()) {
           refreshMarginMs: 10 * 3_600_000,
         }
         const startRefreshes = provider.refreshRequests
-        for (let iteration = 0; iteration < iterations; iteration += 1) {
-          const worker = startWorker(config)
-          try {
-            await worker.nextMessage()
-            // Once it has completed one call (it holds no stale lease), kill it mid-flight.
-            await worker.nextMessage()
-            await sleep(randomInt(0, 150))
-          } finally {
-            worker.child.kill('SIGKILL')
-            await worker.exited
-            output += worker.output()
-          }
-          // A refresh killed after the provider rotated but before the write loses the new
-          // refresh token: the next attempt marks the credential needs_reauth. The user links
-          // again, and the loop goes on with live credentials.
-          for (const sub of USERS) {
-            const [metadata] = await fixture.vault.listCredentials(sub)
-            if (metadata?.status === 'needs_reauth') {
-              relinked += 1
-              await linkDemoAccount(fixture.vault, provider, sub)
+        // The next worker boots while the current one runs (two instances on one database).
+        let next = startWorker(config)
+        try {
+          for (let iteration = 0; iteration < iterations; iteration += 1) {
+            const worker = next
+            next = startWorker(config)
+            try {
+              await worker.nextMessage()
+              // Once it has completed a call (it holds no stale lease), kill it mid-flight.
+              await worker.nextMessage()
+              await sleep(randomInt(0, 150))
+            } finally {
+              worker.child.kill('SIGKILL')
+              await worker.exited
+              output += worker.output()
+            }
+            // A refresh killed after the provider rotated but before the write loses the new
+            // refresh token: the next attempt marks the credential needs_reauth. The user links
+            // again, and the loop goes on with live credentials.
+            for (const sub of USERS) {
+              const [metadata] = await fixture.vault.listCredentials(sub)
+              if (metadata?.status === 'needs_reauth') {
+                relinked += 1
+                await linkDemoAccount(fixture.vault, provider, sub)
+              }
             }
           }
+        } finally {
+          next.child.kill('SIGKILL')
+          await next.exited
+          output += next.output()
         }
         provider.delayMs = 0
         assert.ok(

@@ -82,6 +82,13 @@ for (const backend of backends()) {
       },
     )
 
+    void it('stores the provider client registration vault-encrypted', { skip }, async () => {
+      const rows = await store.db.selectFrom('vault_provider_secrets').selectAll().execute()
+      assert.equal(rows.length, 1)
+      assert.match(rows[0]?.secret ?? '', /^mv1\./)
+      assert.equal(JSON.stringify(rows).includes(provider.clientSecret), false)
+    })
+
     void it(
       'catalogue #176: a callback completed by another signed-in user links nothing',
       { skip },

@@ -94,6 +94,30 @@ for (const backend of backends()) {
     )
 
     void it(
+      'catalogue #193: a token the provider rejected is refreshed at once, once for all callers',
+      { skip },
+      async () => {
+        await linkDemoAccount(fixture.vault, provider, 'rejected')
+        const first = await fresh('rejected')
+        const before = provider.refreshRequests
+        const report = () =>
+          fixture.vault.forTool(calendar).getFreshCredential({
+            sub: 'rejected',
+            provider: 'demo',
+            rejectedAccessToken: first.access_token ?? '',
+          })
+        const results = await Promise.all(Array.from({ length: 20 }, report))
+        assert.equal(provider.refreshRequests - before, 1)
+        const replaced = new Set(results.map((result) => result.access_token))
+        assert.equal(replaced.size, 1)
+        assert.equal(replaced.has(first.access_token), false)
+        // Reporting the old token again does not refresh the new one.
+        assert.equal((await report()).access_token, results[0]?.access_token)
+        assert.equal(provider.refreshRequests - before, 1)
+      },
+    )
+
+    void it(
       'catalogue #188: two vault instances on one store make exactly one refresh',
       { skip },
       async () => {

@@ -32,6 +32,7 @@ export async function composeComponents(runtime: Runtime, publicUrl: URL): Promi
     cimd: {
       enabled: as.cimd.enabled,
       denyDomains: as.cimd.denyDomains,
+      fetchesPerOriginPerMinute: as.cimd.fetchesPerOriginPerMinute,
       ...(as.cimd.allowDomains === undefined ? {} : { allowDomains: as.cimd.allowDomains }),
     },
     allowPrivateCimdHosts: as.cimd.allowPrivateHosts,

@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -54,13 +54,35 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+// Statements are prepared once per distinct SQL text and reused: the queries of a hot path are
+// few and fixed, and preparing is a large share of a small query's cost.
+const STATEMENT_CACHE_SIZE = 256
+
 function adaptDatabase(database: DatabaseSync): SqliteDatabase {
+  const cache = new Map<string, StatementSync>()
+  const prepare = (sql: string): StatementSync => {
+    const cached = cache.get(sql)
+    if (cached !== undefined) {
+      // Refresh its place: the map's insertion order is the eviction order.
+      cache.delete(sql)
+      cache.set(sql, cached)
+      return cached
+    }
+    const statement = database.prepare(sql)
+    cache.set(sql, statement)
+    if (cache.size > STATEMENT_CACHE_SIZE) {
+      const oldest = cache.keys().next()
+      if (oldest.done !== true) cache.delete(oldest.value)
+    }
+    return statement
+  }
   return {
     close: () => {
+      cache.clear()
       database.close()
     },
     prepare: (sql: string): SqliteStatement => {
-      const statement = database.prepare(sql)
+      const statement = prepare(sql)
       const params = (parameters: readonly unknown[]) => parameters.map(toSqliteValue)
       return {
         reader: statement.columns().length > 0,

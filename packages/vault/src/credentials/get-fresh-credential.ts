@@ -19,6 +19,12 @@ export interface GetFreshCredentialInput {
   provider: string
   /** A specific linked account; default: the user's default account for the provider. */
   account?: string
+  /**
+   * The access token this tool just had rejected by the provider (HTTP 401): refresh it now
+   * rather than at expiry (catalogue #193). Concurrent callers with the same token share one
+   * refresh; a token already replaced is not refreshed again.
+   */
+  rejectedAccessToken?: string
 }
 
 /** A usable credential, for the tool's own call to the provider. Never send it to the client. */
@@ -79,11 +85,12 @@ export async function getFreshCredential(
     )
   }
   const now = ctx.now()
-  if (needsRefresh(row, now, ctx.refreshMarginMs)) {
+  const rejected = input.rejectedAccessToken
+  if (rejected !== undefined || needsRefresh(row, now, ctx.refreshMarginMs)) {
     if (
       row.refresh_blocked_until !== null &&
       row.refresh_blocked_until > now &&
-      !stillValid(row, now)
+      (rejected !== undefined || !stillValid(row, now))
     ) {
       throw new VaultError(
         'ERR_VAULT_PROVIDER_UNAVAILABLE',
@@ -93,7 +100,7 @@ export async function getFreshCredential(
         },
       )
     }
-    row = await refreshCredential(ctx, input.sub, row.id)
+    row = await refreshCredential(ctx, input.sub, row.id, rejected)
   }
   if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) {
     await touchVaultCredential(ctx.store, row.id, now)

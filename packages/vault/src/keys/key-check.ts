@@ -6,6 +6,11 @@ import type { KeyRing } from './key-ring.ts'
 
 const PREFIX = 'key_check:v'
 
+/** The `mandate_meta` name holding a key version's check value. */
+export function keyCheckName(version: number): string {
+  return `${PREFIX}${String(version)}`
+}
+
 /** A value that identifies a key without revealing it: HMAC-SHA256 of a fixed label. */
 export function keyCheckValue(key: Uint8Array): string {
   return createHmac('sha256', key).update('mandate/key-check/1').digest('base64url')
@@ -19,7 +24,7 @@ export function keyCheckValue(key: Uint8Array): string {
 export async function verifyKeyRing(store: Store, ring: KeyRing): Promise<void> {
   for (const [version, key] of ring.keys) {
     const expected = keyCheckValue(key)
-    const recorded = await setMetaIfAbsent(store, `${PREFIX}${String(version)}`, expected)
+    const recorded = await setMetaIfAbsent(store, keyCheckName(version), expected)
     if (!safeEqual(recorded, expected)) {
       throw new ConfigurationError(
         'keys',

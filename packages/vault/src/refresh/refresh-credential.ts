@@ -36,10 +36,11 @@ export function refreshCredential(
   ctx: VaultContext,
   sub: string,
   id: string,
+  rejectedAccessToken?: string,
 ): Promise<VaultCredentialRow> {
   const running = ctx.inflight.get(id) as Promise<VaultCredentialRow> | undefined
   if (running !== undefined) return running
-  const flight = lockedRefresh(ctx, sub, id).finally(() => {
+  const flight = lockedRefresh(ctx, sub, id, rejectedAccessToken).finally(() => {
     ctx.inflight.delete(id)
   })
   ctx.inflight.set(id, flight)
@@ -50,6 +51,7 @@ async function lockedRefresh(
   ctx: VaultContext,
   sub: string,
   id: string,
+  rejected: string | undefined,
 ): Promise<VaultCredentialRow> {
   try {
     return await ctx.store.withLock(
@@ -57,12 +59,15 @@ async function lockedRefresh(
       async (lost) => {
         const row = await readUsable(ctx, sub, id)
         const now = ctx.now()
-        if (!needsRefresh(row, now, ctx.refreshMarginMs)) return row
+        // A token the provider rejected (401) is refreshed once, unless someone already did.
+        const forced =
+          rejected !== undefined && (await openCredential(ctx.keys, row)).access_token === rejected
+        if (!forced && !needsRefresh(row, now, ctx.refreshMarginMs)) return row
         if (row.refresh_blocked_until !== null && row.refresh_blocked_until > now) {
-          if (stillValid(row, now)) return row
+          if (!forced && stillValid(row, now)) return row
           throw unavailable(row.provider, row.refresh_blocked_until)
         }
-        return await exchange(ctx, row, lost)
+        return await exchange(ctx, row, lost, forced)
       },
       // The lease must outlive the slowest provider call (catalogue #189).
       { timeoutMs: ctx.refreshTimeoutMs + 5_000 },
@@ -83,12 +88,13 @@ async function exchange(
   ctx: VaultContext,
   row: VaultCredentialRow,
   lost: AbortSignal,
+  forced: boolean,
 ): Promise<VaultCredentialRow> {
   const definition = ctx.catalog.require(row.provider)
   if (definition.kind === 'api_key') return row
   const secret = await openCredential(ctx.keys, row)
   if (secret.refresh_token === undefined) {
-    if (stillValid(row, ctx.now())) return row
+    if (!forced && stillValid(row, ctx.now())) return row
     return needsReauth(ctx, row, 'no_refresh_token')
   }
   const signal = AbortSignal.any([lost, AbortSignal.timeout(ctx.refreshTimeoutMs)])
@@ -104,7 +110,7 @@ async function exchange(
       if (current !== undefined && current.version !== row.version) return current
       return needsReauth(ctx, row, 'invalid_grant')
     }
-    return failed(ctx, row, error)
+    return failed(ctx, row, error, forced)
   }
   const next: CredentialSecret = {
     ...secret,
@@ -253,6 +259,7 @@ async function failed(
   ctx: VaultContext,
   row: VaultCredentialRow,
   error: unknown,
+  forced: boolean,
 ): Promise<VaultCredentialRow> {
   const failures = row.refresh_failures + 1
   const now = ctx.now()
@@ -273,7 +280,7 @@ async function failed(
     reason,
   })
   // Still-valid tokens are served through a short outage; expired ones fail closed.
-  if (stillValid(row, now)) return row
+  if (!forced && stillValid(row, now)) return row
   throw unavailable(row.provider, blockedUntil, error)
 }
 

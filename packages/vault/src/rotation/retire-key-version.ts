@@ -1,6 +1,7 @@
 import { countVaultRecordsWithKeyVersion, deleteMeta } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { VaultError } from '../errors.ts'
+import { keyCheckName } from '../keys/key-check.ts'
 import { removeKeyFileVersion } from '../keys/key-file-versions.ts'
 import { readKeyFile } from '../keys/key-file.ts'
 import { KEYS_CHANNEL } from '../lib/vault-keys.ts'
@@ -35,7 +36,7 @@ export async function retireKeyVersion(store: Store, path: string, version: numb
     }
     removeKeyFileVersion(path, version)
     // The key check for this version goes too, or the next start would ask for the key back.
-    await deleteMeta(store, `key_check:v${String(version)}`)
+    await deleteMeta(store, keyCheckName(version))
     await store.publish(KEYS_CHANNEL, { retired: version })
   })
 }

@@ -40,6 +40,8 @@ export const authorizationServerSection = z
         denyDomains: z.array(z.string().min(1)).default([]),
         /** Development only: fetch metadata documents from loopback and private addresses. */
         allowPrivateHosts: z.boolean().default(false),
+        /** Metadata fetches per client_id origin per minute, across instances (catalogue #142). */
+        fetchesPerOriginPerMinute: z.int().min(1).max(10_000).default(30),
       })
       .prefault({}),
     /** Dynamic Client Registration (RFC 7591) for clients without CIMD. */
