@@ -1,6 +1,7 @@
 // In-process cost of one tools/call through each front door (no sockets, one thread): isolates
 // the toolkit's own overhead from HTTP and load-generator noise. Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/mcp-server/micro.ts [iterations]
+// (ONLY_C=1 measures only @mandate/server, e.g. under --cpu-prof.)
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'

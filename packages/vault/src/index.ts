@@ -10,6 +10,8 @@ export { KEY_BYTES } from './keys/key-ring.ts'
 export type { KeyRing, KeyProvider } from './keys/key-ring.ts'
 export { keyRingWrapper } from './keys/key-wrapper.ts'
 export type { KeyWrapper } from './keys/key-wrapper.ts'
+export { cachingKeyWrapper } from './keys/caching-key-wrapper.ts'
+export type { CachingKeyWrapperOptions } from './keys/caching-key-wrapper.ts'
 export { addKeyFileVersion, removeKeyFileVersion } from './keys/key-file-versions.ts'
 export {
   sealEnvelope,

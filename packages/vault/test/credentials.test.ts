@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { recordVaultRefreshFailure, swapVaultSecret, touchVaultCredential } from '@mandate/store'
 import type { Store } from '@mandate/store'
-import { createKeyFile } from '@mandate/vault'
+import { randomBytes } from 'node:crypto'
+import { createKeyFile, createProviderCatalog, keyRingWrapper, openVault } from '@mandate/vault'
+import type { KeyWrapper } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
 import { closeAll, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
@@ -299,6 +301,57 @@ for (const backend of backends()) {
       )
       assert.equal(JSON.stringify(fixture.events).includes('gho_'), false)
     })
+
+    void it(
+      'works with a KMS-style key wrapper (the KEK never enters the vault)',
+      { skip },
+      async () => {
+        // Stands in for a KMS client: wrap/unwrap calls by version, key material held elsewhere.
+        const kms = keyRingWrapper({ active: 7, keys: new Map([[7, randomBytes(32)]]) })
+        const calls: string[] = []
+        const wrapper: KeyWrapper = {
+          description: 'kms test-key',
+          activeVersion: () => kms.activeVersion(),
+          versions: () => kms.versions(),
+          wrap: (version, dataKey, aad) => {
+            calls.push(`wrap:${String(version)}`)
+            return kms.wrap(version, dataKey, aad)
+          },
+          unwrap: (version, wrapped, aad) => {
+            calls.push(`unwrap:${String(version)}`)
+            return kms.unwrap(version, wrapped, aad)
+          },
+        }
+        const vault = await openVault({
+          store,
+          keys: { wrapper },
+          catalog: createProviderCatalog({ presets: ['github'] }),
+          backgroundRewrap: false,
+        })
+        try {
+          await vault.saveOAuthCredential({
+            sub: 'kms-user',
+            provider: 'github',
+            account: 'k',
+            tokens: { access_token: 'gho_kms', scope: 'repo' },
+          })
+          const fresh = await vault
+            .forTool([{ provider: 'github' }])
+            .getFreshCredential({ sub: 'kms-user', provider: 'github' })
+          assert.equal(fresh.access_token, 'gho_kms')
+          assert.deepEqual(calls, ['wrap:7', 'unwrap:7'])
+          const row = await store.db
+            .selectFrom('vault_credentials')
+            .select(['key_version', 'secret'])
+            .where('sub', '=', 'kms-user')
+            .executeTakeFirstOrThrow()
+          assert.equal(row.key_version, 7)
+          assert.match(row.secret, /^mv1\.7\./)
+        } finally {
+          await vault.close()
+        }
+      },
+    )
 
     void it(
       'catalogue #197: another key file for the same database is refused at start',

@@ -17,6 +17,7 @@ Commands:
   migrate          apply pending database migrations and exit
   config check     validate the configuration and print it, secrets masked
   users <action>   manage local accounts: add, list, disable, enable, reset-mfa, set-password
+  keys <action>    master-key rotation: rotate, rewrap, retire <version>
   connect <url>    connect to an MCP server as an interactive host (mandate connect --help)
   run -- <cmd>     start a local stdio MCP server with a token handshake (mandate run --help)
   help             show this help

@@ -2,6 +2,7 @@ import { MandateError } from '@mandate/core'
 import { connectCommand } from '../commands/connect/connect-command.ts'
 import { CONNECT_USAGE } from '../commands/connect/parse-connect-args.ts'
 import { runCommand, RUN_USAGE } from '../commands/run/run-command.ts'
+import { keysCommand, KEYS_USAGE } from '../commands/keys/keys-command.ts'
 import { usersCommand, USERS_USAGE } from '../commands/users/users-command.ts'
 import { configCheckCommand, migrateCommand, serveCommand, USAGE } from './commands.ts'
 import { line } from './output.ts'
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   connect: { run: connectCommand, usage: CONNECT_USAGE },
   run: { run: runCommand, usage: RUN_USAGE },
   users: { run: usersCommand, usage: USERS_USAGE },
+  keys: { run: keysCommand, usage: KEYS_USAGE },
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Runtime {
   store: Store
   keyRing: KeyRing
   keyProvider: KeyProvider
+  /** The key file, unless the key ring comes from MANDATE_MASTER_KEY. */
+  keyFile: string | undefined
   /** What opening did to the schema (migrations run at every start). */
   migrations: MigrationReport
   /** Human description of the database, without credentials, e.g. `SQLite .mandate/mandate.db`. */
@@ -36,10 +38,14 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.log.level })
   const dataDir = resolve(config.dataDir)
-  const keyProvider =
+  const keyFile =
     options.env['MANDATE_MASTER_KEY'] !== undefined
+      ? undefined
+      : resolvePath(dataDir, config.keys.file ?? 'master.key')
+  const keyProvider =
+    keyFile === undefined
       ? environmentKeyProvider('MANDATE_MASTER_KEY', options.env['MANDATE_MASTER_KEY'])
-      : keyFileProvider(resolvePath(dataDir, config.keys.file ?? 'master.key'))
+      : keyFileProvider(keyFile)
   const keyRing = await keyProvider.load()
 
   const storeOptions: OpenStoreOptions =
@@ -61,6 +67,7 @@ export async function openRuntime(
     store,
     keyRing,
     keyProvider,
+    keyFile,
     migrations,
     databaseDescription:
       storeOptions.kind === 'sqlite'

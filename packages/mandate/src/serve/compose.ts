@@ -1,6 +1,8 @@
 import { createAuthorizationServer } from '@mandate/authorization-server'
 import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
 import type { AuditEvent } from '@mandate/core'
+import { createProviderCatalog, openVault } from '@mandate/vault'
+import type { Vault } from '@mandate/vault'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { buildApp } from './app.ts'
 import type { MandateApp } from './app.ts'
@@ -9,6 +11,7 @@ import type { MandateApp } from './app.ts'
 export interface Components {
   app: MandateApp
   authorizationServer: AuthorizationServer
+  vault: Vault
   close(): Promise<void>
 }
 
@@ -47,12 +50,25 @@ export async function composeComponents(runtime: Runtime, publicUrl: URL): Promi
     ...(as.upstream === undefined ? {} : { upstream: withoutUndefined(as.upstream) }),
   }
   const authorizationServer = await createAuthorizationServer(options)
+  const vault = await openVault({
+    store,
+    keys: runtime.keyProvider,
+    catalog: createProviderCatalog({ presets: true }),
+    logger: logger.child({ component: 'vault' }),
+    audit: (event) => {
+      logger.info('audit', { event })
+    },
+  })
   const app = buildApp({ store, logger, publicUrl, trustProxy: as.trustProxy })
   app.route('/', authorizationServer.app)
   return {
     app,
     authorizationServer,
-    close: () => authorizationServer.close(),
+    vault,
+    close: async () => {
+      await vault.close()
+      await authorizationServer.close()
+    },
   }
 }
 

@@ -14,8 +14,7 @@ import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { openCredential, sealCredential } from '../lib/credential-secret.ts'
 import type { CredentialSecret } from '../lib/credential-secret.ts'
-import { importDpopKey } from '../lib/dpop-keys.ts'
-import type { OAuthProviderDefinition } from '../providers/provider-definition.ts'
+import { describeFailure, requestRefresh } from '../lib/refresh-request.ts'
 
 /** True when an OAuth credential expires within the margin and should be refreshed first. */
 export function needsRefresh(row: VaultCredentialRow, now: number, marginMs: number): boolean {
@@ -190,37 +189,6 @@ async function exchange(
   return current
 }
 
-async function requestRefresh(
-  ctx: VaultContext,
-  definition: OAuthProviderDefinition,
-  secret: CredentialSecret,
-  signal: AbortSignal,
-): Promise<oauth.TokenEndpointResponse> {
-  const refreshToken = secret.refresh_token ?? ''
-  const as = await ctx.endpoints.authorizationServer(definition, signal)
-  const { client, auth } = await ctx.endpoints.clientAuth(definition)
-  const options: oauth.TokenEndpointRequestOptions = ctx.endpoints.requestOptions(
-    definition,
-    signal,
-  )
-  if (secret.dpop_private_jwk !== undefined) {
-    options.DPoP = oauth.DPoP(client, await importDpopKey(secret.dpop_private_jwk))
-  }
-  const attempt = async () =>
-    oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, options),
-    )
-  try {
-    return await attempt()
-  } catch (error) {
-    // RFC 9449 §8: the provider asks for its nonce; the handle has it now, so try once more.
-    if (options.DPoP !== undefined && oauth.isDPoPNonceError(error)) return attempt()
-    throw error
-  }
-}
-
 async function readUsable(ctx: VaultContext, sub: string, id: string): Promise<VaultCredentialRow> {
   const row = await getVaultCredential(ctx.store, sub, id)
   if (row === undefined)
@@ -293,15 +261,4 @@ function unavailable(provider: string, retryAfter?: number, cause?: unknown): Va
     `${provider} is not answering; the credential cannot be refreshed right now`,
     options,
   )
-}
-
-/** A short reason without any response body (which could echo a token). */
-function describeFailure(error: unknown): string {
-  if (error instanceof oauth.ResponseBodyError)
-    return `${error.error} (http ${String(error.status)})`
-  if (error instanceof oauth.OperationProcessingError) return error.code ?? 'invalid_response'
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-    return 'timeout'
-  if (error instanceof VaultError) return error.code
-  return 'network_error'
 }
