@@ -39,13 +39,26 @@ void describe('MCP-specific attacks (catalogue J) and transport hygiene', () => 
         return server
       },
     })
-    const token = await iss.token(RESOURCE)
+    const act = { sub: 'gateway', client_id: 'mandate-gateway', act: { sub: 'agent-client' } }
+    const token = await iss.token(RESOURCE, {
+      act,
+      acr: 'mfa',
+      amr: ['pwd', 'otp'],
+      auth_time: 1_800_000_000,
+    })
     const response = await probe.fetch(mcpRequest({ token, tool: 'probe' }))
     assert.equal(await toolText(response), 'ok')
     const serialized = JSON.stringify(seen)
     assert.ok(!serialized.includes(token), 'the token is reachable from a handler')
     assert.ok(!serialized.includes(token.split('.')[2] ?? token))
     assert.equal((seen as { authInfo: { token: string } }).authInfo.token, '')
+    // The identity carries who acts for whom (RFC 8693 act chain) and how the user signed in.
+    const identity = (seen as { identity: Record<string, unknown> }).identity
+    assert.deepEqual(identity['act'], act)
+    assert.equal(identity['acr'], 'mfa')
+    assert.deepEqual(identity['amr'], ['pwd', 'otp'])
+    assert.equal(identity['authTime'], 1_800_000_000)
+    assert.equal(identity['clientId'], 'client-1')
     await probe.close()
   })
 

@@ -14,6 +14,7 @@ export interface Database {
   as_signing_keys: AsSigningKeyTable
   as_users: AsUserTable
   as_access_tokens: AsAccessTokenTable
+  server_pending_links: ServerPendingLinkTable
 }
 
 /** Small named values the installation keeps about itself (e.g. key check values). */
@@ -120,4 +121,22 @@ export interface AsAccessTokenTable {
   client_id: string
   expires_at: number
   revoked_at: number | null
+}
+
+/** A pending account link of @mandate/server (URL elicitation), bound to `sub`. */
+export interface ServerPendingLinkTable {
+  /** SHA-256 (hex) of the random id in the `/connect/<id>` URL. */
+  id_hash: string
+  sub: string
+  elicitation_id: string
+  provider: string
+  /** JSON array of scopes. */
+  scopes: string
+  /** `pending`, `started` (sent to the provider), `done`. */
+  status: string
+  state: string | null
+  /** JSON of the vault's `LinkTransaction` (its secrets are vault-sealed). */
+  transaction: string | null
+  created_at: number
+  expires_at: number
 }

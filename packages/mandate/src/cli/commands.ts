@@ -42,29 +42,48 @@ function resolveConfig(argv: readonly string[], io: CommandIo): LoadedConfig {
 
 export async function serveCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { config } = resolveConfig(argv, io)
-  const runtime = await openRuntime(config, { env: io.env })
-  let server
+  // Signal handlers go in before anything starts: a stop requested while starting (or the
+  // instant the banner appears) must still end in a graceful shutdown, not a killed process.
+  const stop = stopSignal()
   try {
-    server = await startServer(runtime)
-  } catch (error) {
-    await runtime.close()
-    throw error
-  }
-  printBanner(io.stderr, runtime, server)
-  await new Promise<void>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      runtime.logger.info('signal received', { signal })
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-      server.shutdown().then(done, (error: unknown) => {
-        runtime.logger.error('shutdown failed', { error })
-        done()
-      })
+    const runtime = await openRuntime(config, { env: io.env })
+    let server
+    try {
+      server = await startServer(runtime)
+    } catch (error) {
+      await runtime.close()
+      throw error
     }
-    process.on('SIGTERM', stop)
-    process.on('SIGINT', stop)
-  })
-  return 0
+    printBanner(io.stderr, runtime, server)
+    const signal = await stop.received
+    runtime.logger.info('signal received', { signal })
+    try {
+      await server.shutdown()
+    } catch (error) {
+      runtime.logger.error('shutdown failed', { error })
+      return 1
+    }
+    return 0
+  } finally {
+    stop.dispose()
+  }
+}
+
+function stopSignal(): { received: Promise<NodeJS.Signals>; dispose: () => void } {
+  let resolve!: (signal: NodeJS.Signals) => void
+  const received = new Promise<NodeJS.Signals>((done) => (resolve = done))
+  const onSignal = (signal: NodeJS.Signals) => {
+    resolve(signal)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  return {
+    received,
+    dispose: () => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    },
+  }
 }
 
 export async function migrateCommand(argv: readonly string[], io: CommandIo): Promise<number> {

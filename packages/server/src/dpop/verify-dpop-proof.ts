@@ -95,7 +95,7 @@ export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }
   }
   const key = createHash('sha256').update(`${jkt}\0${jti}`).digest('base64url')
   const ttlMs = (check.maxAgeSeconds + 2 * check.clockToleranceSeconds) * 1000
-// MUTATED   if (!(await check.replay(`dpop:${key}`, ttlMs))) fail('dpop proof replayed')
+  if (!(await check.replay(`dpop:${key}`, ttlMs))) fail('dpop proof replayed')
   if (jkt !== check.expectedJkt) fail('dpop key does not match token binding')
   return { jkt }
 }

@@ -28,6 +28,15 @@ export async function setIfAbsent(
   return inserted !== undefined
 }
 
+/** Deletes expired replay keys every minute; the timer does not keep the process alive. */
+export function schedulePurge(db: Kysely<Database>, everyMs = 60_000): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    purgeExpiredReplayKeys(db).catch(() => undefined)
+  }, everyMs)
+  timer.unref()
+  return timer
+}
+
 export async function purgeExpiredReplayKeys(
   db: Kysely<Database>,
   now: number = Date.now(),

@@ -4,6 +4,7 @@ import * as replayExpiryIndex from './202611210901-replay-expiry-index.ts'
 import * as vault from './202611211004-vault.ts'
 import * as authorizationServer from './202611211017-authorization-server.ts'
 import * as asGrantOwner from './202611211031-as-grant-owner.ts'
+import * as linking from './202611211104-linking.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202611211004-vault': vault,
   '202611211017-authorization-server': authorizationServer,
   '202611211031-as-grant-owner': asGrantOwner,
+  '202611211104-linking': linking,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -8,7 +8,7 @@ import {
   migrateToLatest,
   pendingMigrations,
   ping,
-  purgeExpiredReplayKeys,
+  schedulePurge,
   setIfAbsent,
 } from '../lib/shared-operations.ts'
 import type { Database } from '../schema.ts'
@@ -77,10 +77,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw unreachable(options.url, error)
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  const purge = setInterval(() => {
-    purgeExpiredReplayKeys(db).catch(() => undefined)
-  }, 60_000)
-  purge.unref()
+  const purge = schedulePurge(db)
   let closed = false
 
   return {

@@ -9,7 +9,7 @@ import {
   migrateToLatest,
   pendingMigrations,
   ping,
-  purgeExpiredReplayKeys,
+  schedulePurge,
   setIfAbsent,
 } from '../lib/shared-operations.ts'
 import type { Database } from '../schema.ts'
@@ -49,10 +49,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(database) })
   const pubsub = new LocalPubSub()
-  const purge = setInterval(() => {
-    purgeExpiredReplayKeys(db).catch(() => undefined)
-  }, 60_000)
-  purge.unref()
+  const purge = schedulePurge(db)
   let closed = false
 
   return {

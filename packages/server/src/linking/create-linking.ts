@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto'
+import { Hono } from 'hono'
+import { silentLogger } from '@mandate/core'
+import type { Logger } from '@mandate/core'
+import { setMetaIfAbsent } from '@mandate/store'
+import type { Store } from '@mandate/store'
+import { VaultError } from '@mandate/vault'
+import type { FreshCredential, Vault } from '@mandate/vault'
+import type {
+  CallToolResult,
+  InputRequiredResult,
+  ServerContext,
+} from '@modelcontextprotocol/server'
+import { getIdentity } from '../identity.ts'
+import { connectRoutes } from './connect-routes.ts'
+import { linkRequiredAnswer, linkingClientKind } from './lib/link-required-answer.ts'
+import type { LinkToOpen } from './lib/link-required-answer.ts'
+import { createPendingLink, purgeExpiredLinks } from './lib/pending-links.ts'
+import type { LinkedAccess } from './linked-access.ts'
+import { LinkingError } from './linking-error.ts'
+import type { SignedInUserResolver } from './signed-in-user.ts'
+
+/** Published on `LINK_COMPLETED_CHANNEL` when a user finished linking (every instance hears it). */
+export interface LinkCompletedEvent {
+  sub: string
+  provider: string
+  /** The 2025-11-25 `elicitationId` of `notifications/elicitation/complete`. */
+  elicitation_id: string
+}
+
+export const LINK_COMPLETED_CHANNEL = 'mandate:linking:completed'
+
+export interface LinkingOptions {
+  store: Store
+  vault: Vault
+  /** The server's public origin (`https://notes.example.com`); connect URLs live under it. */
+  baseUrl: string
+  /** Shown on the connect page: which server asks. */
+  serverName: string
+  /** Who is signed in in the browser (the authorization server's session). */
+  signedInUser: SignedInUserResolver
+  /** Where to send a browser that is not signed in (it must come back to `returnTo`). */
+  signInUrl?: (returnTo: string) => string
+  /** How long a connect link stays valid. Default 10 minutes. */
+  linkTtlMs?: number
+  logger?: Logger
+  now?: () => number
+}
+
+/** Fresh credentials by provider id, for the providers the tool declared. */
+export type LinkedCredentials = Readonly<Record<string, FreshCredential>>
+
+export type CredentialsOutcome =
+  | { ok: true; credentials: LinkedCredentials }
+  | { ok: false; answer: CallToolResult | InputRequiredResult }
+
+export interface Linking {
+  /** The connect pages; mount with `app.route('/connect', linking.routes)`. */
+  readonly routes: Hono
+  /**
+   * The caller's fresh credentials for every declared provider, or the answer to return from the
+   * tool when some must be linked first (URL elicitation or a message for the user; for a
+   * 2025-11-25 client that declared URL elicitation this throws the `-32042` error).
+   */
+  credentials(ctx: ServerContext, access: readonly LinkedAccess[]): Promise<CredentialsOutcome>
+  /** Calls `listener` on this instance for every completed link (all instances publish). */
+  onLinkCompleted(listener: (event: LinkCompletedEvent) => void): () => void
+  close(): void
+}
+
+const NEEDS_LINK = new Set([
+  'ERR_VAULT_NOT_LINKED',
+  'ERR_VAULT_NEEDS_REAUTH',
+  'ERR_VAULT_INSUFFICIENT_SCOPE',
+])
+
+/** Builds the account-linking flow over a vault and a store (migrations applied). */
+export async function createLinking(options: LinkingOptions): Promise<Linking> {
+  const base = URL.parse(options.baseUrl)
+  if (base === null || base.origin !== options.baseUrl.replace(/\/$/, '')) {
+    throw new LinkingError('ERR_LINKING_CONFIG', 'baseUrl must be an origin (scheme://host[:port])')
+  }
+  const baseUrl = base.origin
+  const { store, vault } = options
+  const logger = (options.logger ?? silentLogger).child({ component: 'linking' })
+  const now = options.now ?? Date.now
+  const ttlMs = options.linkTtlMs ?? 600_000
+  const secret = await setMetaIfAbsent(
+    store,
+    'server.linking-csrf-secret',
+    randomBytes(32).toString('base64url'),
+  )
+  const routes = connectRoutes({
+    store,
+    vault,
+    baseUrl,
+    serverName: options.serverName,
+    signedInUser: options.signedInUser,
+    signInUrl: options.signInUrl,
+    secret,
+    logger,
+    now,
+    completed: async (link) => {
+      logger.info('account linked', { provider: link.provider })
+      const event: LinkCompletedEvent = {
+        sub: link.sub,
+        provider: link.provider,
+        elicitation_id: link.elicitationId,
+      }
+      await store.publish(LINK_COMPLETED_CHANNEL, { ...event })
+    },
+  })
+  const purge = setInterval(() => {
+    purgeExpiredLinks(store, now()).catch(() => undefined)
+  }, 3_600_000)
+  purge.unref()
+
+  return {
+    routes,
+    async credentials(ctx, access) {
+      // Bound to the verified user, never to the MCP session (the link must survive it).
+      const { sub } = getIdentity(ctx)
+      const reader = vault.forTool(access)
+      const credentials: Record<string, FreshCredential> = {}
+      const missing: LinkedAccess[] = []
+      for (const entry of access) {
+        try {
+          credentials[entry.provider] = await reader.getFreshCredential({
+            sub,
+            provider: entry.provider,
+            ...(entry.account === undefined ? {} : { account: entry.account }),
+          })
+        } catch (error) {
+          if (error instanceof VaultError && NEEDS_LINK.has(error.code)) {
+            missing.push(entry)
+            continue
+          }
+          if (error instanceof VaultError && error.code === 'ERR_VAULT_PROVIDER_UNAVAILABLE') {
+            const name = vault.catalog.get(entry.provider)?.display_name ?? entry.provider
+            return {
+              ok: false,
+              answer: {
+                isError: true,
+                content: [
+                  { type: 'text', text: `${name} is not reachable right now; try again later.` },
+                ],
+              },
+            }
+          }
+          throw error
+        }
+      }
+      if (missing.length === 0) return { ok: true, credentials }
+      const links: LinkToOpen[] = []
+      for (const entry of missing) {
+        const created = await createPendingLink(store, {
+          sub,
+          provider: entry.provider,
+          scopes: entry.scopes ?? [],
+          ttlMs,
+          now: now(),
+        })
+        links.push({
+          provider: entry.provider,
+          displayName: vault.catalog.get(entry.provider)?.display_name ?? entry.provider,
+          url: `${baseUrl}/connect/${created.id}`,
+          elicitationId: created.elicitationId,
+        })
+      }
+      return { ok: false, answer: linkRequiredAnswer(linkingClientKind(ctx), links) }
+    },
+    onLinkCompleted(listener) {
+      return store.subscribe(LINK_COMPLETED_CHANNEL, (message) => {
+        listener(message as unknown as LinkCompletedEvent)
+      })
+    },
+    close() {
+      clearInterval(purge)
+    },
+  }
+}
