@@ -7,6 +7,7 @@ export type { Database } from './schema.ts'
 export { StoreError } from './errors.ts'
 export type { StoreErrorCode } from './errors.ts'
 export { MIGRATIONS } from './migrations/index.ts'
+export { LEASE_MS } from './sqlite/lease-lock.ts'
 export { getMeta, setMetaIfAbsent, listMeta, deleteMeta } from './repositories/meta.ts'
 export {
   insertVaultCredential,

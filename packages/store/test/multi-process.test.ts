@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { getMeta, openStore } from '@mandate/store'
+import { getMeta, LEASE_MS, openStore } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import {
   dropSchema,
@@ -12,6 +12,7 @@ import {
   POSTGRES_TEST_URL,
   postgresSkipReason,
 } from '../../../test/support/postgres.ts'
+import { sqliteBackend } from '../../../test/support/stores.ts'
 
 // The cross-instance primitives, proven with several real processes on one PostgreSQL schema.
 const WORKER = fileURLToPath(new URL('./fixtures/primitive-worker.ts', import.meta.url))
@@ -171,4 +172,29 @@ describe('store primitives across processes (PostgreSQL)', async () => {
       assert.deepEqual(received, [{ ok: true }])
     },
   )
+})
+
+describe('store primitives across processes (SQLite)', () => {
+  it('withLock: a holder killed with SIGKILL loses its lease once it expires', async () => {
+    const backend = sqliteBackend()
+    const setup = await backend.open()
+    await setup.close()
+    const options = backend.options()
+    const file = `sqlite:${options.kind === 'sqlite' ? options.filename : ''}`
+    try {
+      const holder = startWorker(file, 'hold-and-die')
+      await holder.next((line) => line['holding'] === true)
+      holder.child.kill('SIGKILL')
+      await holder.exited
+      const waiter = startWorker(file, 'acquire', { timeoutMs: LEASE_MS * 3 })
+      const acquired = await waiter.next((line) => 'acquiredAfterMs' in line)
+      assert.equal(await waiter.exited, 0)
+      // The dead holder's lease blocked the waiter until it ran out, and not much longer.
+      const waited = Number(acquired['acquiredAfterMs'])
+      assert.ok(waited > 1_000, `acquired after ${String(waited)} ms: the lease did not hold`)
+      assert.ok(waited < LEASE_MS * 2)
+    } finally {
+      await backend.cleanup()
+    }
+  })
 })
