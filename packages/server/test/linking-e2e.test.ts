@@ -204,7 +204,7 @@ void describe('account linking end to end (SDK v2 client, Chromium)', { skip }, 
       )
       await legacy.close()
     } finally {
-      await browser.close()
+      await second.close()
     }
   })
 })
