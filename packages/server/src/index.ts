@@ -26,3 +26,12 @@ export type { DpopCheck } from './dpop/verify-dpop-proof.ts'
 export { createDpopNonces } from './dpop/dpop-nonces.ts'
 export type { DpopNonces } from './dpop/dpop-nonces.ts'
 export { DpopProofError } from './dpop/dpop-proof-error.ts'
+export { readStdioHandshake } from './stdio/read-stdio-handshake.ts'
+export type {
+  ReadStdioHandshakeOptions,
+  StdioHandshakeResult,
+} from './stdio/read-stdio-handshake.ts'
+export { serveStdioWithHandshake } from './stdio/serve-stdio.ts'
+export type { ServeStdioOptions } from './stdio/serve-stdio.ts'
+export { STDIO_HANDSHAKE_VERSION, STDIO_HANDSHAKE_MAX_BYTES } from './stdio/handshake-format.ts'
+export type { StdioHandshake } from './stdio/handshake-format.ts'

@@ -1,4 +1,4 @@
-import type { Hono } from 'hono'
+import type { Env, Hono } from 'hono'
 import { createProtectedMcpHandler } from './create-protected-mcp-handler.ts'
 import type { ProtectedMcpHandler } from './create-protected-mcp-handler.ts'
 import type { ProtectOptions } from './options.ts'
@@ -7,8 +7,8 @@ import type { ProtectOptions } from './options.ts'
  * Protects an MCP server and mounts it on a Hono app: the MCP endpoint at the resource's path and
  * the RFC 9728 metadata at the path-inserted (and root) well-known URLs. One call.
  */
-export function mountOnHono(
-  app: Hono,
+export function mountOnHono<E extends Env>(
+  app: Hono<E>,
   options: ProtectOptions | ProtectedMcpHandler,
 ): ProtectedMcpHandler {
   const handler = 'fetch' in options ? options : createProtectedMcpHandler(options)

@@ -1,108 +1,23 @@
 // Account linking end to end: a real SDK v2 client, a real Chromium (no JavaScript) signing in
 // at a real oidc-provider session, consent at a real provider, the vault, the connect pages.
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { chromium } from 'playwright-core'
-import type { BrowserContext } from 'playwright-core'
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { Store } from '@mandate/store'
 import { sqliteBackend } from '../../../test/support/stores.ts'
 import { startLinkingEnv } from './support/linking-env.ts'
 import type { LinkingEnv } from './support/linking-env.ts'
-
-const CHROMIUM = '/usr/bin/chromium'
-const SHOTS = join(process.cwd(), 'test-results', 'server-linking')
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`
-
-export async function newBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'mandate-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    javaScriptEnabled: false,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  return {
-    context,
-    async close() {
-      await context.close()
-      rmSync(profile, { recursive: true, force: true })
-    },
-  }
-}
-
-/** The user opens a connect URL: signs in as `user` if asked, confirms, lands on the result. */
-export async function openConnectLink(
-  context: BrowserContext,
-  url: string,
-  user: string,
-  shot?: string,
-): Promise<string> {
-  const page = await context.newPage()
-  try {
-    await page.goto(url)
-    if ((await page.title()) === 'Sign in') {
-      await page.fill('input[name=user]', user)
-      await page.click('button[type=submit]')
-    }
-    const heading = await page.textContent('h1')
-    if (heading?.startsWith('Connect ') !== true)
-      return `${heading ?? ''}: ${(await page.textContent('p')) ?? ''}`
-    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-confirm.png`) })
-    await page.click('button[value=allow]')
-    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-done.png`) })
-    return `${(await page.textContent('h1')) ?? ''}: ${(await page.textContent('p')) ?? ''}`
-  } finally {
-    await page.close()
-  }
-}
-
-async function connectClient(
-  env: LinkingEnv,
-  sub: string,
-  modern: boolean,
-  urlElicitation: boolean,
-  onUrl?: (url: string) => Promise<void>,
-): Promise<Client> {
-  const token = await env.token(sub)
-  const transport = new StreamableHTTPClientTransport(new URL(env.resource), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-  })
-  const client = new Client(
-    { name: 'linking-test', version: '1.0.0' },
-    {
-      capabilities: urlElicitation ? { elicitation: { url: {} } } : {},
-      ...(modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
-    },
-  )
-  if (urlElicitation) {
-    client.setRequestHandler('elicitation/create', async (request) => {
-      const params = request.params as { mode?: string; url?: string }
-      assert.equal(params.mode, 'url')
-      await onUrl?.(params.url ?? '')
-      return { action: 'accept' }
-    })
-  }
-  await client.connect(transport)
-  return client
-}
-
-const text = (result: unknown): string =>
-  (result as { content?: { text?: string }[] }).content?.[0]?.text ?? ''
-const linkIn = (message: string): string[] =>
-  [...message.matchAll(/https?:\/\/\S+\/connect\/[A-Za-z0-9_-]{43}/g)].map((m) => m[0])
+import {
+  SHOTS,
+  browserSkip as skip,
+  connectClient,
+  linkIn,
+  newBrowser,
+  openConnectLink,
+  text,
+} from './support/linking-browser.ts'
 
 void describe('account linking end to end (SDK v2 client, Chromium)', { skip }, () => {
   const backend = sqliteBackend()

@@ -1,5 +1,6 @@
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
+import { ROUTES } from '@mandate/authorization-server'
 import type { Logger } from '@mandate/core'
 import type { Store } from '@mandate/store'
 import { accessLog } from './middleware/access-log/index.ts'
@@ -23,7 +24,11 @@ export type MandateApp = Hono<AppEnv>
 export function buildApp(context: AppContext): MandateApp {
   const app = new Hono<AppEnv>()
   app.use(requestId(), accessLog(context.logger))
-  if (!context.trustProxy) app.use(hostCheck(context.publicUrl, ['/healthz', '/readyz']))
+  // Health checks come from load balancers by address; the key set is public and fetched by
+  // this process itself over loopback.
+  if (!context.trustProxy) {
+    app.use(hostCheck(context.publicUrl, ['/healthz', '/readyz', ROUTES.jwks]))
+  }
 
   // Liveness: the process is up and serving. Never touches the database.
   app.get('/healthz', (c) => c.json({ status: 'ok' }))

@@ -1,4 +1,6 @@
-import { createAuthorizationServer } from '@mandate/authorization-server'
+import { createNotesServer } from '@mandate/example-notes-server'
+import { createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
+import { mountOnHono } from '@mandate/server'
 import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
 import type { AuditEvent } from '@mandate/core'
 import { createProviderCatalog, openVault } from '@mandate/vault'
@@ -15,10 +17,23 @@ export interface Components {
   close(): Promise<void>
 }
 
-export async function composeComponents(runtime: Runtime, publicUrl: URL): Promise<Components> {
+/**
+ * @param publicUrl the origin clients use (the issuer)
+ * @param listenUrl where this process listens, for calls to itself (the demo's JWKS fetch)
+ */
+export async function composeComponents(
+  runtime: Runtime,
+  publicUrl: URL,
+  listenUrl: URL,
+): Promise<Components> {
   const { config, logger, store, keyRing } = runtime
   const issuer = publicUrl.origin
   const as = config.authorizationServer
+  const demoResource = new URL('/mcp', publicUrl).href
+  const resources = {
+    ...(config.demo.enabled ? { [demoResource]: { scopes: [...DEMO_SCOPES] } } : {}),
+    ...as.resources,
+  }
   const audit = (event: AuditEvent) => {
     logger.info('audit', { event })
   }
@@ -28,7 +43,7 @@ export async function composeComponents(runtime: Runtime, publicUrl: URL): Promi
     logger: logger.child({ component: 'authorization-server' }),
     keyRing,
     resources: Object.fromEntries(
-      Object.entries(as.resources).map(([url, resource]) => [url, withoutUndefined(resource)]),
+      Object.entries(resources).map(([url, resource]) => [url, withoutUndefined(resource)]),
     ),
     // Full client metadata is validated by oidc-provider when it starts.
     clients: as.clients as NonNullable<AuthorizationServerOptions['clients']>,
@@ -61,16 +76,32 @@ export async function composeComponents(runtime: Runtime, publicUrl: URL): Promi
   })
   const app = buildApp({ store, logger, publicUrl, trustProxy: as.trustProxy })
   app.route('/', authorizationServer.app)
+  const demo = config.demo.enabled
+    ? createNotesServer({
+        resource: demoResource,
+        authorizationServers: [issuer],
+        // The keys are this process's own: fetched over loopback, whatever the public URL is.
+        verifier: { jwt: { issuers: [{ issuer, jwksUri: new URL(ROUTES.jwks, listenUrl).href }] } },
+        store,
+        logger: logger.child({ component: 'demo-notes' }),
+        allowedHosts: [publicUrl.host],
+      })
+    : undefined
+  if (demo !== undefined) mountOnHono(app, demo)
   return {
     app,
     authorizationServer,
     vault,
     close: async () => {
+      await demo?.close()
       await vault.close()
       await authorizationServer.close()
     },
   }
 }
+
+/** The scopes of the demo notes server (examples/notes-server). */
+const DEMO_SCOPES = ['notes:read', 'notes:write'] as const
 
 /** Drops undefined members, for options typed with `exactOptionalPropertyTypes`. */
 function withoutUndefined<T extends object>(

@@ -33,7 +33,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const url = new URL(`http://${host}:${String(address.port)}`)
   const publicUrl = new URL(config.server.publicUrl ?? url.href)
   try {
-    components = await composeComponents(runtime, publicUrl)
+    components = await composeComponents(runtime, publicUrl, url)
   } catch (error) {
     await new Promise((done) => server.close(done))
     throw error

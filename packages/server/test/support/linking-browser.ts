@@ -1,0 +1,101 @@
+// Browser and client helpers for the linking tests: Debian's Chromium through playwright-core
+// (JavaScript off: the connect pages need none) and an SDK v2 client with a static token.
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import type { LinkingEnv } from './linking-env.ts'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const SHOTS = join(process.cwd(), 'test-results', 'server-linking')
+export const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`
+
+export async function newBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'mandate-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    javaScriptEnabled: false,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The user opens a connect URL: signs in as `user` if asked, confirms, lands on the result. */
+export async function openConnectLink(
+  context: BrowserContext,
+  url: string,
+  user: string,
+  shot?: string,
+): Promise<string> {
+  const page = await context.newPage()
+  try {
+    await page.goto(url)
+    if ((await page.title()) === 'Sign in') {
+      await page.fill('input[name=user]', user)
+      await page.click('button[type=submit]')
+    }
+    const heading = await page.textContent('h1')
+    if (heading?.startsWith('Connect ') !== true)
+      return `${heading ?? ''}: ${(await page.textContent('p')) ?? ''}`
+    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-confirm.png`) })
+    await page.click('button[value=allow]')
+    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-done.png`) })
+    return `${(await page.textContent('h1')) ?? ''}: ${(await page.textContent('p')) ?? ''}`
+  } finally {
+    await page.close()
+  }
+}
+
+export async function connectClient(
+  env: LinkingEnv,
+  sub: string,
+  modern: boolean,
+  urlElicitation: boolean,
+  onUrl?: (url: string) => Promise<void>,
+): Promise<Client> {
+  const token = await env.token(sub)
+  const transport = new StreamableHTTPClientTransport(new URL(env.resource), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  })
+  const client = new Client(
+    { name: 'linking-test', version: '1.0.0' },
+    {
+      capabilities: urlElicitation ? { elicitation: { url: {} } } : {},
+      ...(modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
+  )
+  if (urlElicitation) {
+    client.setRequestHandler('elicitation/create', async (request) => {
+      const params = request.params as { mode?: string; url?: string }
+      assert.equal(params.mode, 'url')
+      await onUrl?.(params.url ?? '')
+      return { action: 'accept' }
+    })
+  }
+  await client.connect(transport)
+  return client
+}
+
+export const text = (result: unknown): string =>
+  (result as { content?: { text?: string }[] }).content?.[0]?.text ?? ''
+export const linkIn = (message: string): string[] =>
+  [...message.matchAll(/https?:\/\/\S+\/connect\/[A-Za-z0-9_-]{43}/g)].map((m) => m[0])
