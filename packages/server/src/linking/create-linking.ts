@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Hono } from 'hono'
+import type { Hono } from 'hono'
 import { silentLogger } from '@mandate/core'
 import type { Logger } from '@mandate/core'
 import { setMetaIfAbsent } from '@mandate/store'

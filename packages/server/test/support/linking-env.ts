@@ -215,7 +215,7 @@ export async function startLinkingEnv(
   app.post('/interaction/:uid', async (c) => {
     const details = await session.interactionDetails(c.env.incoming, c.env.outgoing)
     const form = await c.req.parseBody()
-    const user = String(form['user'])
+    const user = typeof form['user'] === 'string' ? form['user'] : ''
     const grant = new session.Grant({ accountId: user, clientId: 'session' })
     grant.addOIDCScope(details.params['scope'] ?? 'openid')
     const grantId = await grant.save()

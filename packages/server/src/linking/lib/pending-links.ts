@@ -115,6 +115,6 @@ function toLink(row: Row): PendingLink {
     status: row.status as PendingLink['status'],
     transaction:
       row.transaction === null ? undefined : (JSON.parse(row.transaction) as LinkTransaction),
-    expiresAt: Number(row.expires_at),
+    expiresAt: row.expires_at,
   }
 }
