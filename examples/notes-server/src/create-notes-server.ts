@@ -1,5 +1,5 @@
 import { createProtectedMcpHandler, TokenRejectedError } from '@mandate/server'
-import type { ProtectedMcpHandler, ProtectOptions } from '@mandate/server'
+import type { ProtectedMcpHandler, ProtectedTool, ProtectOptions } from '@mandate/server'
 import { McpServer } from '@modelcontextprotocol/server'
 import { NotesStore } from './notes-store.ts'
 import { NOTES_SCOPES, notesTools } from './notes-tools.ts'
@@ -14,6 +14,8 @@ export interface NotesServerOptions extends Omit<
   notes?: NotesStore
   /** Registers extra tools/resources (the conformance fixtures use it). */
   extend?: (server: McpServer) => void
+  /** More protected tools, e.g. `calendarTodayTool` (needs account linking). */
+  extraTools?: readonly ProtectedTool[]
 }
 
 /**
@@ -22,13 +24,13 @@ export interface NotesServerOptions extends Omit<
  * `createNodeHandler(handler)`).
  */
 export function createNotesServer(options: NotesServerOptions): ProtectedMcpHandler {
-  const tools = notesTools(options.notes ?? new NotesStore())
-  const { extend } = options
+  const tools = [...notesTools(options.notes ?? new NotesStore()), ...(options.extraTools ?? [])]
+  const { extend, extraTools: _extraTools, ...protect } = options
   return createProtectedMcpHandler({
     authorizationServers: [],
     // Only the unauthenticated test mode runs without a verifier; anything else refuses all.
     verifier: { verify: () => Promise.reject(new TokenRejectedError('no verifier configured')) },
-    ...options,
+    ...protect,
     scopesSupported: [NOTES_SCOPES.read, NOTES_SCOPES.write],
     challengeScopes: options.challengeScopes ?? [NOTES_SCOPES.read],
     tools,

@@ -4,7 +4,7 @@
 // Screenshots go to test-results/authorization-server/.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -27,10 +27,10 @@ import {
 import type { Harness } from './support/harness.ts'
 import { currentStep, totpAt } from '../src/lib/totp.ts'
 import { qrCodeSvg } from '../src/lib/qr-code.ts'
+import { CHROMIUM, chromiumSkipReason } from '../../../test/support/browser.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(process.cwd(), 'test-results', 'authorization-server')
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`
+const skip = chromiumSkipReason()
 
 void describe('pages in Chromium (no JavaScript)', { skip }, () => {
   const backend = sqliteBackend()

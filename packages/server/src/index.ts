@@ -35,3 +35,22 @@ export { serveStdioWithHandshake } from './stdio/serve-stdio.ts'
 export type { ServeStdioOptions } from './stdio/serve-stdio.ts'
 export { STDIO_HANDSHAKE_VERSION, STDIO_HANDSHAKE_MAX_BYTES } from './stdio/handshake-format.ts'
 export type { StdioHandshake } from './stdio/handshake-format.ts'
+export { createLinking, LINK_COMPLETED_CHANNEL } from './linking/create-linking.ts'
+export type {
+  Linking,
+  LinkingOptions,
+  LinkedCredentials,
+  CredentialsOutcome,
+  LinkCompletedEvent,
+} from './linking/create-linking.ts'
+export type { LinkedAccess } from './linking/linked-access.ts'
+export { oidcSessionResolver } from './linking/signed-in-user.ts'
+export type {
+  SignedInUserResolver,
+  OidcSessionSource,
+  ConnectRequest,
+} from './linking/signed-in-user.ts'
+export { startDemoCalendarProvider } from './linking/demo-calendar-provider.ts'
+export type { DemoCalendarProvider } from './linking/demo-calendar-provider.ts'
+export { LinkingError } from './linking/linking-error.ts'
+export type { LinkingErrorCode } from './linking/linking-error.ts'

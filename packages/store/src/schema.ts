@@ -15,6 +15,7 @@ export interface Database {
   as_users: AsUserTable
   as_access_tokens: AsAccessTokenTable
   server_pending_links: ServerPendingLinkTable
+  server_client_capabilities: ServerClientCapabilityTable
 }
 
 /** Small named values the installation keeps about itself (e.g. key check values). */
@@ -139,4 +140,12 @@ export interface ServerPendingLinkTable {
   transaction: string | null
   created_at: number
   expires_at: number
+}
+
+/** Whether a 2025-era client (per user and OAuth client) declared URL-mode elicitation. */
+export interface ServerClientCapabilityTable {
+  sub: string
+  client_id: string
+  url_elicitation: number
+  updated_at: number
 }

@@ -16,6 +16,7 @@ import type { Users } from '../users/users.ts'
 import { cimdFetch } from './cimd-fetch.ts'
 import { assertClientAssertion, CLIENT_AUTH_SIGNING_ALGS } from './client-assertion.ts'
 import { dcrIdFactory } from './dcr.ts'
+import { dropResourceScopes } from './client-scope.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 
 /** Paths of oidc-provider's endpoints, under the issuer. */
@@ -272,7 +273,10 @@ export function buildProvider(context: ProviderContext): Provider {
       ctx.type = 'html'
       ctx.body = renderErrorPage(out.error, out.error_description)
     },
-    extraClientMetadata: { properties: ['software_id'] },
+    extraClientMetadata: {
+      properties: ['software_id'],
+      validator: dropResourceScopes(new Set([...resources.values()].flatMap((r) => r.scopes))),
+    },
     discovery: { service_documentation: undefined },
   }
 

@@ -1,10 +1,16 @@
-import { createNotesServer } from '@mandate/example-notes-server'
 import { createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
-import { mountOnHono } from '@mandate/server'
 import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
 import type { AuditEvent } from '@mandate/core'
+import { calendarTodayTool, createNotesServer } from '@mandate/example-notes-server'
+import {
+  createLinking,
+  mountOnHono,
+  oidcSessionResolver,
+  startDemoCalendarProvider,
+} from '@mandate/server'
+import type { DemoCalendarProvider, Linking, ProtectedMcpHandler } from '@mandate/server'
 import { createProviderCatalog, openVault } from '@mandate/vault'
-import type { Vault } from '@mandate/vault'
+import type { Vault, VaultAuditEvent } from '@mandate/vault'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { buildApp } from './app.ts'
 import type { MandateApp } from './app.ts'
@@ -14,8 +20,12 @@ export interface Components {
   app: MandateApp
   authorizationServer: AuthorizationServer
   vault: Vault
+  linking: Linking
   close(): Promise<void>
 }
+
+/** The scopes of the demo notes server (examples/notes-server). */
+const DEMO_SCOPES = ['notes:read', 'notes:write'] as const
 
 /**
  * @param publicUrl the origin clients use (the issuer)
@@ -26,18 +36,107 @@ export async function composeComponents(
   publicUrl: URL,
   listenUrl: URL,
 ): Promise<Components> {
-  const { config, logger, store, keyRing } = runtime
+  const { config, logger, store } = runtime
   const issuer = publicUrl.origin
-  const as = config.authorizationServer
-  const demoResource = new URL('/mcp', publicUrl).href
-  const resources = {
-    ...(config.demo.enabled ? { [demoResource]: { scopes: [...DEMO_SCOPES] } } : {}),
-    ...as.resources,
-  }
-  const audit = (event: AuditEvent) => {
+  const audit = (event: AuditEvent | VaultAuditEvent) => {
     logger.info('audit', { event })
   }
-  const options: AuthorizationServerOptions = {
+  const demoResource = new URL('/mcp', publicUrl).href
+  const closers: (() => Promise<void>)[] = []
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer()
+  }
+  try {
+    const authorizationServer = await createAuthorizationServer(
+      authorizationServerOptions(
+        runtime,
+        issuer,
+        audit,
+        config.demo.enabled ? demoResource : undefined,
+      ),
+    )
+    closers.push(() => authorizationServer.close())
+
+    // The demo's third-party provider ("Demo Calendar", a local oidc-provider on loopback).
+    let calendar: DemoCalendarProvider | undefined
+    if (config.demo.enabled) {
+      calendar = await startDemoCalendarProvider({
+        redirectUri: new URL('/connect/callback', publicUrl).href,
+      })
+      closers.push(() => calendar?.close() ?? Promise.resolve())
+    }
+    const vault = await openVault({
+      store,
+      keys: runtime.keyProvider,
+      catalog: createProviderCatalog({
+        presets: true,
+        providers: calendar === undefined ? [] : [calendar.definition],
+      }),
+      logger: logger.child({ component: 'vault' }),
+      audit,
+    })
+    closers.push(() => vault.close())
+    if (calendar !== undefined) await vault.setProviderClient('demo-calendar', calendar.client)
+
+    const linking = await createLinking({
+      store,
+      vault,
+      baseUrl: issuer,
+      serverName: 'Mandate notes (demo)',
+      // The connect pages accept the browser's session at this authorization server only.
+      signedInUser: oidcSessionResolver(() => authorizationServer.provider()),
+      logger: logger.child({ component: 'linking' }),
+    })
+    closers.push(() => {
+      linking.close()
+      return Promise.resolve()
+    })
+
+    const app = buildApp({
+      store,
+      logger,
+      publicUrl,
+      trustProxy: config.authorizationServer.trustProxy,
+    })
+    app.route('/', authorizationServer.app)
+    app.route('/connect', linking.routes)
+
+    let notes: ProtectedMcpHandler | undefined
+    if (calendar !== undefined) {
+      notes = createNotesServer({
+        resource: demoResource,
+        authorizationServers: [issuer],
+        // The keys are this process's own: fetched over loopback, whatever the public URL is.
+        verifier: { jwt: { issuers: [{ issuer, jwksUri: new URL(ROUTES.jwks, listenUrl).href }] } },
+        store,
+        logger: logger.child({ component: 'demo-notes' }),
+        allowedHosts: [publicUrl.host],
+        extraTools: [calendarTodayTool(linking, calendar.api)],
+      })
+      const mounted = notes
+      closers.push(() => mounted.close())
+      mountOnHono(app, notes)
+    }
+    return { app, authorizationServer, vault, linking, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+function authorizationServerOptions(
+  runtime: Runtime,
+  issuer: string,
+  audit: (event: AuditEvent) => void,
+  demoResource: string | undefined,
+): AuthorizationServerOptions {
+  const { config, logger, store, keyRing } = runtime
+  const as = config.authorizationServer
+  const resources = {
+    ...(demoResource === undefined ? {} : { [demoResource]: { scopes: [...DEMO_SCOPES] } }),
+    ...as.resources,
+  }
+  return {
     issuer,
     store,
     logger: logger.child({ component: 'authorization-server' }),
@@ -64,44 +163,7 @@ export async function composeComponents(
       : { refreshGraceSeconds: as.refreshGraceSeconds }),
     ...(as.upstream === undefined ? {} : { upstream: withoutUndefined(as.upstream) }),
   }
-  const authorizationServer = await createAuthorizationServer(options)
-  const vault = await openVault({
-    store,
-    keys: runtime.keyProvider,
-    catalog: createProviderCatalog({ presets: true }),
-    logger: logger.child({ component: 'vault' }),
-    audit: (event) => {
-      logger.info('audit', { event })
-    },
-  })
-  const app = buildApp({ store, logger, publicUrl, trustProxy: as.trustProxy })
-  app.route('/', authorizationServer.app)
-  const demo = config.demo.enabled
-    ? createNotesServer({
-        resource: demoResource,
-        authorizationServers: [issuer],
-        // The keys are this process's own: fetched over loopback, whatever the public URL is.
-        verifier: { jwt: { issuers: [{ issuer, jwksUri: new URL(ROUTES.jwks, listenUrl).href }] } },
-        store,
-        logger: logger.child({ component: 'demo-notes' }),
-        allowedHosts: [publicUrl.host],
-      })
-    : undefined
-  if (demo !== undefined) mountOnHono(app, demo)
-  return {
-    app,
-    authorizationServer,
-    vault,
-    close: async () => {
-      await demo?.close()
-      await vault.close()
-      await authorizationServer.close()
-    },
-  }
 }
-
-/** The scopes of the demo notes server (examples/notes-server). */
-const DEMO_SCOPES = ['notes:read', 'notes:write'] as const
 
 /** Drops undefined members, for options typed with `exactOptionalPropertyTypes`. */
 function withoutUndefined<T extends object>(

@@ -13,7 +13,12 @@ import type {
 } from '@modelcontextprotocol/server'
 import { getIdentity } from '../identity.ts'
 import { connectRoutes } from './connect-routes.ts'
-import { linkRequiredAnswer, linkingClientKind } from './lib/link-required-answer.ts'
+import { declaredUrlElicitation, rememberUrlElicitation } from './lib/client-capabilities.ts'
+import {
+  isModernRequest,
+  linkRequiredAnswer,
+  linkingClientKind,
+} from './lib/link-required-answer.ts'
 import type { LinkToOpen } from './lib/link-required-answer.ts'
 import { createPendingLink, purgeExpiredLinks } from './lib/pending-links.ts'
 import type { LinkedAccess } from './linked-access.ts'
@@ -63,6 +68,15 @@ export interface Linking {
    * 2025-11-25 client that declared URL elicitation this throws the `-32042` error).
    */
   credentials(ctx: ServerContext, access: readonly LinkedAccess[]): Promise<CredentialsOutcome>
+  /**
+   * Records what a 2025-era client declared at `initialize` (call it from the HTTP layer with the
+   * verified identity and `params.capabilities`): stateless serving forgets the handshake, and
+   * URL elicitation must only go to clients that declared it.
+   */
+  rememberClientCapabilities(
+    identity: { sub: string; clientId: string },
+    capabilities: unknown,
+  ): Promise<void>
   /** Calls `listener` on this instance for every completed link (all instances publish). */
   onLinkCompleted(listener: (event: LinkCompletedEvent) => void): () => void
   close(): void
@@ -119,7 +133,7 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
     routes,
     async credentials(ctx, access) {
       // Bound to the verified user, never to the MCP session (the link must survive it).
-      const { sub } = getIdentity(ctx)
+      const { sub, clientId } = getIdentity(ctx)
       const reader = vault.forTool(access)
       const credentials: Record<string, FreshCredential> = {}
       const missing: LinkedAccess[] = []
@@ -167,7 +181,12 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
           elicitationId: created.elicitationId,
         })
       }
-      return { ok: false, answer: linkRequiredAnswer(linkingClientKind(ctx), links) }
+      const legacyUrl =
+        !isModernRequest(ctx) && (await declaredUrlElicitation(store, { sub, clientId }))
+      return { ok: false, answer: linkRequiredAnswer(linkingClientKind(ctx, legacyUrl), links) }
+    },
+    rememberClientCapabilities(identity, capabilities) {
+      return rememberUrlElicitation(store, identity, capabilities, now())
     },
     onLinkCompleted(listener) {
       return store.subscribe(LINK_COMPLETED_CHANNEL, (message) => {

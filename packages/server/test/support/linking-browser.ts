@@ -1,17 +1,18 @@
 // Browser and client helpers for the linking tests: Debian's Chromium through playwright-core
 // (JavaScript off: the connect pages need none) and an SDK v2 client with a static token.
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { LinkingEnv } from './linking-env.ts'
+import { CHROMIUM, chromiumSkipReason } from '../../../../test/support/browser.ts'
+export { CHROMIUM } from '../../../../test/support/browser.ts'
 
-export const CHROMIUM = '/usr/bin/chromium'
 export const SHOTS = join(process.cwd(), 'test-results', 'server-linking')
-export const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`
+export const browserSkip = chromiumSkipReason()
 
 export async function newBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'mandate-chromium-'))
@@ -58,6 +59,11 @@ export async function openConnectLink(
       return `${heading ?? ''}: ${(await page.textContent('p')) ?? ''}`
     if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-confirm.png`) })
     await page.click('button[value=allow]')
+    // The shipped demo provider asks for consent itself (the test providers approve alone).
+    if ((await page.textContent('h1')) === 'Demo Calendar') {
+      if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-provider.png`) })
+      await page.click('button[value=allow]')
+    }
     if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-done.png`) })
     return `${(await page.textContent('h1')) ?? ''}: ${(await page.textContent('p')) ?? ''}`
   } finally {
@@ -71,10 +77,17 @@ export async function connectClient(
   modern: boolean,
   urlElicitation: boolean,
   onUrl?: (url: string) => Promise<void>,
+  responses?: string[],
 ): Promise<Client> {
   const token = await env.token(sub)
   const transport = new StreamableHTTPClientTransport(new URL(env.resource), {
     requestInit: { headers: { authorization: `Bearer ${token}` } },
+    // Every byte the server sends to the client, to check no third-party token is among them.
+    fetch: async (url, init) => {
+      const response = await fetch(url, init)
+      if (responses !== undefined) responses.push(await response.clone().text())
+      return response
+    },
   })
   const client = new Client(
     { name: 'linking-test', version: '1.0.0' },

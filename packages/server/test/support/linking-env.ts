@@ -17,11 +17,15 @@ import type { Store } from '@mandate/store'
 import { createProviderCatalog, keyFileProvider, openVault } from '@mandate/vault'
 import type { Vault } from '@mandate/vault'
 import { McpServer } from '@modelcontextprotocol/server'
+import type { AuthInfo } from '@modelcontextprotocol/server'
+import { toAuthInfo } from '../../src/identity.ts'
 import { defineTool, getIdentity, mountOnHono } from '../../src/index.ts'
 import type { ProtectedMcpHandler } from '../../src/index.ts'
 import { createLinking } from '../../src/linking/create-linking.ts'
 import type { Linking } from '../../src/linking/create-linking.ts'
 import { oidcSessionResolver } from '../../src/linking/signed-in-user.ts'
+import { startDemoCalendarProvider } from '../../src/linking/demo-calendar-provider.ts'
+import { calendarTodayTool } from '../../../../examples/notes-server/src/calendar-tool.ts'
 import type { OidcSessionSource } from '../../src/linking/signed-in-user.ts'
 import { startTestProvider } from '../../../vault/test/support/test-provider.ts'
 import type { TestProvider } from '../../../vault/test/support/test-provider.ts'
@@ -58,15 +62,23 @@ export interface LinkingEnv {
   vault: Vault
   linking: Linking
   handler: ProtectedMcpHandler
+  /** The handler-side `authInfo` of a verified `sub` (to call `linking.credentials` directly). */
+  authInfo(sub: string): AuthInfo
   /** Access token for `sub` at this MCP server. */
   token(sub: string): Promise<string>
   close(): Promise<void>
 }
 
+export interface LinkingEnvOptions {
+  linkTtlMs?: number
+  /** Use the shipped "Demo Calendar" provider and the notes example's `calendar_today` tool. */
+  demo?: boolean
+}
+
 export async function startLinkingEnv(
   store: Store,
   keyFile: string,
-  options: { linkTtlMs?: number } = {},
+  options: LinkingEnvOptions = {},
 ): Promise<LinkingEnv> {
   const server: Server = createServer()
   server.listen(0, '127.0.0.1')
@@ -77,10 +89,12 @@ export async function startLinkingEnv(
   const issuer = await startTestIssuer()
   const calendar = await startTestProvider({ redirectUri, accountId: 'cal-user' })
   const mail = await startTestProvider({ redirectUri, accountId: 'mail-user' })
+  const demo = options.demo === true ? await startDemoCalendarProvider({ redirectUri }) : undefined
   const catalog = createProviderCatalog({
     presets: [],
     providers: [
-      calendar.definition({ id: 'demo-calendar', display_name: 'Demo Calendar' }),
+      demo?.definition ??
+        calendar.definition({ id: 'demo-calendar', display_name: 'Demo Calendar' }),
       mail.definition({ id: 'demo-mail', display_name: 'Demo Mail' }),
       {
         id: 'weather',
@@ -96,10 +110,10 @@ export async function startLinkingEnv(
     catalog,
     backgroundRewrap: false,
   })
-  await vault.setProviderClient('demo-calendar', {
-    client_id: calendar.clientId,
-    client_secret: calendar.clientSecret,
-  })
+  await vault.setProviderClient(
+    'demo-calendar',
+    demo?.client ?? { client_id: calendar.clientId, client_secret: calendar.clientSecret },
+  )
   await vault.setProviderClient('demo-mail', {
     client_id: mail.clientId,
     client_secret: mail.clientSecret,
@@ -178,7 +192,7 @@ export async function startLinkingEnv(
       }
     },
   )
-  const tools = [calendarTool, bothTool]
+  const tools = [demo === undefined ? calendarTool : calendarTodayTool(linking, demo.api), bothTool]
 
   const app = new Hono<Env>()
   const handler = mountOnHono(app as unknown as Hono, {
@@ -244,12 +258,31 @@ export async function startLinkingEnv(
     linking,
     handler,
     token: (sub) => issuer.token(resource, { sub }),
+    authInfo: (sub) =>
+      toAuthInfo(
+        {
+          sub,
+          clientId: 'client-1',
+          issuer: issuer.issuer,
+          scopes: [],
+          acr: undefined,
+          amr: [],
+          authTime: undefined,
+          act: undefined,
+          jkt: undefined,
+          jti: undefined,
+          expiresAt: Math.floor(Date.now() / 1000) + 300,
+        },
+        new URL(resource),
+        `${origin}/.well-known/oauth-protected-resource/mcp`,
+      ),
     async close() {
       linking.close()
       server.closeAllConnections()
       server.close()
       await handler.close()
       await vault.close()
+      await demo?.close()
       await calendar.close()
       await mail.close()
       await issuer.close()

@@ -5,6 +5,7 @@ import * as vault from './202611211004-vault.ts'
 import * as authorizationServer from './202611211017-authorization-server.ts'
 import * as asGrantOwner from './202611211031-as-grant-owner.ts'
 import * as linking from './202611211104-linking.ts'
+import * as linkingClientCapabilities from './202611211123-linking-client-capabilities.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202611211017-authorization-server': authorizationServer,
   '202611211031-as-grant-owner': asGrantOwner,
   '202611211104-linking': linking,
+  '202611211123-linking-client-capabilities': linkingClientCapabilities,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -20,24 +20,27 @@ export interface LinkToOpen {
   elicitationId: string
 }
 
-/**
- * Key of `authInfo.extra` where the HTTP layer may put the capabilities a 2025-era client declared
- * at `initialize` (stateless serving does not keep them between requests).
- */
-export const CLIENT_CAPABILITIES_EXTRA_KEY = 'mandate.clientCapabilities'
-
 /** How the client can be asked to open a URL. */
 export type LinkingClientKind = 'modern-url' | 'legacy-url' | 'text'
 
-export function linkingClientKind(ctx: ServerContext): LinkingClientKind {
+/**
+ * The client kind of this request. 2026-07-28 requests carry their capabilities in the `_meta`
+ * envelope; for 2025-era requests `legacyUrl` says what the client declared at `initialize`.
+ * Never URL mode for a client that did not declare it (catalogue #187).
+ */
+export function linkingClientKind(ctx: ServerContext, legacyUrl: boolean): LinkingClientKind {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined
   if (envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined) {
     const capabilities = envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined
     return capabilities?.elicitation?.url === undefined ? 'text' : 'modern-url'
   }
-  const declared = ctx.http?.authInfo?.extra?.[CLIENT_CAPABILITIES_EXTRA_KEY] as
-    ClientCapabilities | undefined
-  return declared?.elicitation?.url === undefined ? 'text' : 'legacy-url'
+  return legacyUrl ? 'legacy-url' : 'text'
+}
+
+/** Whether this request is on the 2026-07-28 revision (its capabilities are in the envelope). */
+export function isModernRequest(ctx: ServerContext): boolean {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined
+  return envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined
 }
 
 function message(link: LinkToOpen): string {

@@ -1,0 +1,66 @@
+import { defineTool } from '@mandate/server'
+import type { ProtectedTool } from '@mandate/server'
+import type {
+  CallToolResult,
+  InputRequiredResult,
+  ServerContext,
+} from '@modelcontextprotocol/server'
+
+/**
+ * The part of `@mandate/server`'s `Linking` this tool uses (structural, so the example does not
+ * depend on how the toolkit exports it).
+ */
+export interface CalendarLinking {
+  credentials(
+    ctx: ServerContext,
+    access: readonly { provider: string; scopes?: readonly string[] }[],
+  ): Promise<
+    | { ok: true; credentials: Readonly<Record<string, { access_token?: string }>> }
+    | { ok: false; answer: CallToolResult | InputRequiredResult }
+  >
+}
+
+/** The third-party access `calendar_today` declares (the vault refuses anything else). */
+export const CALENDAR_ACCESS = [{ provider: 'demo-calendar', scopes: ['calendar.read'] }] as const
+
+interface Today {
+  date: string
+  events: { time: string; title: string }[]
+}
+
+/**
+ * `calendar_today`: reads the user's Demo Calendar through the vault. The first call asks the
+ * user to link their account (URL elicitation, or a message for the user); the token never
+ * reaches the client or the model, only the events do.
+ * @param api the calendar API base, e.g. `startDemoCalendarProvider(…).api`
+ */
+export function calendarTodayTool(linking: CalendarLinking, api: string): ProtectedTool {
+  return defineTool(
+    'calendar_today',
+    {
+      title: "Today's calendar",
+      description: "Lists today's events in the user's Demo Calendar (asks to link it first).",
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async (ctx) => {
+      const outcome = await linking.credentials(ctx, CALENDAR_ACCESS)
+      if (!outcome.ok) return outcome.answer
+      const token = outcome.credentials['demo-calendar']?.access_token ?? ''
+      const response = await fetch(`${api}/today`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5_000),
+      })
+      if (!response.ok) {
+        return {
+          isError: true,
+          content: [{ type: 'text', text: 'Demo Calendar did not answer; try again later.' }],
+        }
+      }
+      const today = (await response.json()) as Today
+      const lines = today.events.map((e) => `${e.time} ${e.title}`)
+      return {
+        content: [{ type: 'text', text: [`Events on ${today.date}:`, ...lines].join('\n') }],
+      }
+    },
+  )
+}
