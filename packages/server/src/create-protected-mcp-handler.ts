@@ -269,6 +269,7 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
         const denied = enforceToolRequirements(parsedBody, requirements, identity, challenge)
         if (denied !== undefined) return denied
       }
+      await rememberInitialize(parsedBody, identity)
     }
     const authInfo = toAuthInfo(identity, resourceUrl, metadataUrl.href)
     const response = await mcp.fetch(
@@ -283,6 +284,19 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
       statusText: response.statusText,
       headers,
     })
+  }
+
+  // Stateless serving forgets what a 2025-11-25 client declared at `initialize` (e.g. URL
+  // elicitation); hand it to whoever must remember it per user and client.
+  async function rememberInitialize(body: object, caller: McpIdentity): Promise<void> {
+    const { onClientInitialize } = options
+    const message = body as { method?: unknown; params?: { capabilities?: unknown } }
+    if (onClientInitialize === undefined || message.method !== 'initialize') return
+    try {
+      await onClientInitialize(caller, message.params?.capabilities)
+    } catch (error) {
+      options.logger?.warn('onClientInitialize failed', { error })
+    }
   }
 
   return {

@@ -85,6 +85,12 @@ export interface ProtectOptions {
   mcp?: Pick<CreateMcpHandlerOptions, 'responseMode' | 'legacy' | 'keepAliveMs' | 'bus'>
   logger?: Logger
   /**
+   * Called with the caller's identity and declared capabilities when a client sends
+   * `initialize` (MCP 2025-11-25), so that per-user state such as URL-elicitation support
+   * survives stateless serving. Failures are logged, never fail the request.
+   */
+  onClientInitialize?: (identity: McpIdentity, capabilities: unknown) => void | Promise<void>
+  /**
    * No authentication at all, for protocol conformance runs. Refused unless the resource is on
    * loopback. Every request runs as the `anonymous` user with every supported scope.
    */

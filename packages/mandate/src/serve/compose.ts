@@ -112,6 +112,9 @@ export async function composeComponents(
         logger: logger.child({ component: 'demo-notes' }),
         allowedHosts: [publicUrl.host],
         extraTools: [calendarTodayTool(linking, calendar.api)],
+        // 2025-11-25 clients declare URL elicitation once, at initialize: remember it per user.
+        onClientInitialize: (identity, capabilities) =>
+          linking.rememberClientCapabilities(identity, capabilities),
       })
       const mounted = notes
       closers.push(() => mounted.close())
