@@ -46,8 +46,8 @@ describe('onClientInitialize', () => {
     )
     assert.equal(response.status, 200)
     assert.equal(seen.length, 1)
-    assert.deepEqual(seen[0]?.capabilities, capabilities)
-    assert.equal(typeof seen[0]?.identity.sub, 'string')
+    assert.deepEqual(seen[0]!.capabilities, capabilities)
+    assert.equal(typeof seen[0]!.identity.sub, 'string')
 
     await handler.fetch(post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }))
     assert.equal(seen.length, 1)
