@@ -204,7 +204,14 @@ export async function createAuthorizationServer(
   if (upstream !== undefined) app.route('/oauth/upstream', upstream.routes)
   app.route(
     '/account',
-    accountRoutes({ provider: () => current, users, secret: cookieSecret, emit, store }),
+    accountRoutes({
+      provider: () => current,
+      users,
+      secret: cookieSecret,
+      emit,
+      store,
+      issuer: options.issuer,
+    }),
   )
   // RFC 8414 §3 and OpenID Discovery serve the same document (consistent by construction).
   app.get('/.well-known/oauth-authorization-server', (c) =>

@@ -6,6 +6,7 @@ export type AuthorizationServerErrorCode =
   | 'ERR_AS_CONFIG'
   | 'ERR_AS_USER_EXISTS'
   | 'ERR_AS_USER_NOT_FOUND'
+  | 'ERR_AS_MFA_NOT_ENROLLED'
   | 'ERR_AS_PASSWORD_POLICY'
   | 'ERR_AS_NO_SIGNING_KEY'
 

@@ -1,6 +1,7 @@
 // The server-rendered pages in a real browser (Debian's Chromium through playwright-core),
 // with JavaScript disabled: login, consent (hostnames, warnings, per-scope untick), TOTP
 // enrolment, recovery codes, account (grants, revoke), error page, framing refused.
+// No screenshot of a page showing a TOTP secret or recovery codes.
 // Screenshots go to test-results/authorization-server/.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -260,13 +261,11 @@ void describe('pages in Chromium (no JavaScript)', { skip }, () => {
       await page.getByTestId('totp-qr').locator('svg path').last().getAttribute('d'),
       / d="([^"]+)"\/>\s*<\/svg>/.exec(expected)?.[1],
     )
-    await page.screenshot({ path: join(SHOTS, 'totp-enrol.png'), fullPage: true })
     const secret = (await page.getByTestId('totp-secret').textContent()) ?? ''
     assert.ok(otpauth.includes(`secret=${secret}`))
     await page.getByLabel('6-digit code').fill(totpAt(secret, currentStep()))
     await page.getByRole('button', { name: 'Confirm' }).click()
     await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor()
-    await page.screenshot({ path: join(SHOTS, 'recovery-codes.png'), fullPage: true })
     await page.getByRole('button', { name: /continue/ }).click()
     await page.getByRole('heading', { name: 'Allow access?' }).waitFor()
     await page.close()

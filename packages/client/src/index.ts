@@ -35,6 +35,7 @@ export type {
   ConsentPrompt,
   ConsentRequest,
   RefusalNotice,
+  ManualRetryRequest,
 } from './elicitation/url-elicitation-support.ts'
 export { evaluateElicitationUrl } from './elicitation/domain-policy.ts'
 export type { DomainPolicy, UrlDecision } from './elicitation/domain-policy.ts'

@@ -103,4 +103,34 @@ void describe('URL elicitation against an SDK v2 server', () => {
     assert.equal(server.toolCalls, 1)
     await client.close()
   })
+  void test('no completion notification (a MAY for servers): the manual retry control releases the one retry', async () => {
+    server.reset({ link: (o, id) => `${o}/connect/${id}`, announce: () => [] })
+    const asked: string[] = []
+    const { client, support, visited } = await session({
+      completionTimeoutMs: 60_000,
+      manualRetry: (request) => {
+        asked.push(request.elicitationId)
+        return Promise.resolve('retry')
+      },
+    })
+    const started = Date.now()
+    const result = await support.callTool(client, { name: 'repos', arguments: {} })
+    assert.deepEqual(result.content, [{ type: 'text', text: 'repo-a, repo-b' }])
+    assert.ok(Date.now() - started < 10_000, 'did not wait for the completion timeout')
+    assert.equal(asked.length, 1)
+    assert.equal(visited.length, 1)
+    assert.equal(server.toolCalls, 2)
+    await client.close()
+  })
+
+  void test('manual control: cancel gives up without a retry', async () => {
+    server.reset({ link: (o, id) => `${o}/connect/${id}`, announce: () => [] })
+    const { client, support } = await session({ manualRetry: () => Promise.resolve('cancel') })
+    await assert.rejects(
+      support.callTool(client, { name: 'repos', arguments: {} }),
+      (e) => e instanceof ClientError && e.code === 'ERR_CLIENT_ELICITATION_REFUSED',
+    )
+    assert.equal(server.toolCalls, 1)
+    await client.close()
+  })
 })

@@ -21,6 +21,8 @@ export interface MandateProcess {
   url: URL
   mcpUrl: string
   child: ChildProcess
+  /** Everything the process printed so far (stdout and stderr), for secret checks. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -35,13 +37,16 @@ export async function addUsers(args: readonly string[], names: readonly string[]
 /** Spawns `mandate serve --port 0` with the given storage arguments and waits for its banner. */
 export async function startServe(args: readonly string[]): Promise<MandateProcess> {
   const child = spawnCli(['serve', '--port', '0', ...args])
-  // Drain stdout (JSON log lines) so the pipe never fills.
-  child.stdout?.resume()
+  // Keep stdout (JSON log lines) and stderr: draining them also keeps the pipes from filling.
+  let output = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
   const { url } = await waitForListening(child, 20_000)
   return {
     url,
     mcpUrl: new URL('/mcp', url).href,
     child,
+    output: () => output,
     stop: async () => {
       if (child.exitCode !== null) return
       const exited = collect(child, { timeoutMs: 10_000 })

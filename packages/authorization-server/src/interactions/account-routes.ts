@@ -10,6 +10,9 @@ import { csrfToken, csrfValid } from '../lib/step-token.ts'
 import { layout } from '../pages/layout.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 import { listGrantsOf } from '../lib/grants.ts'
+import { accountBinding, accountSession } from '../lib/account-session.ts'
+import { mfaSection } from '../pages/account-pages.ts'
+import { accountMfaRoutes } from './account-mfa-routes.ts'
 
 type Env = { Bindings: HttpBindings }
 
@@ -19,22 +22,15 @@ export interface AccountDeps {
   secret: string
   store: Store
   emit: ProviderContext['emit']
+  /** The issuer URL: names the account in authenticator apps, and `https:` makes cookies Secure. */
+  issuer: string
 }
 
-/** The account page: the signed-in user's grants (with revoke) and second-factor status. */
+/** The account page: the signed-in user's grants (with revoke) and second factor (manage). */
 export function accountRoutes(deps: AccountDeps): Hono<Env> {
   const app = new Hono<Env>()
 
-  const session = async (
-    c: Context<Env>,
-  ): Promise<{ accountId: string; uid: string } | undefined> => {
-    const provider = deps.provider()
-    const ctx = provider.createContext(c.env.incoming, c.env.outgoing)
-    const found = await provider.Session.get(ctx)
-    return found.accountId === undefined
-      ? undefined
-      : { accountId: found.accountId, uid: found.uid }
-  }
+  const session = (c: Context<Env>) => accountSession(deps.provider(), c)
 
   app.get('/', async (c) => {
     const s = await session(c)
@@ -49,13 +45,17 @@ export function accountRoutes(deps: AccountDeps): Hono<Env> {
     }
     const user = await deps.users.get(s.accountId)
     const grants = await listGrantsOf(deps.store, s.accountId)
-    const csrf = csrfToken(deps.secret, `account:${s.uid}`)
+    const csrf = csrfToken(deps.secret, accountBinding(s))
     return c.html(
       layout(
         'Your account',
         html`<h1>Your account</h1>
           <p>Signed in as <strong>${user?.username ?? s.accountId}</strong>.</p>
-          <p>Second factor: ${user?.mfa === true ? 'authenticator app enabled' : 'not enabled'}</p>
+          <h2>Second factor</h2>
+          <p data-testid="mfa-status">
+            ${user?.mfa === true ? 'Authenticator app enabled' : 'Not enabled'}
+          </p>
+          ${mfaSection({ csrf, enabled: user?.mfa === true })}
           <h2>Applications with access</h2>
           ${
             grants.length === 0
@@ -85,7 +85,7 @@ export function accountRoutes(deps: AccountDeps): Hono<Env> {
     const s = await session(c)
     if (s === undefined) return c.html(renderErrorPage('login_required', 'Sign in again.'), 401)
     const body = await c.req.parseBody()
-    if (!csrfValid(deps.secret, `account:${s.uid}`, body['csrf'])) {
+    if (!csrfValid(deps.secret, accountBinding(s), body['csrf'])) {
       return c.html(renderErrorPage('invalid_request', 'The form expired. Try again.'), 403)
     }
     const grantId = typeof body['grant'] === 'string' ? body['grant'] : ''
@@ -107,5 +107,6 @@ export function accountRoutes(deps: AccountDeps): Hono<Env> {
     return c.redirect('/account', 303)
   })
 
+  app.route('/', accountMfaRoutes(deps))
   return app
 }

@@ -154,6 +154,20 @@ export class Users {
       throw new AuthorizationServerError('ERR_AS_USER_NOT_FOUND', 'no such user')
   }
 
+  /** Replaces an enrolled user's recovery codes with ten new ones (the old ones stop working). */
+  async regenerateRecoveryCodes(id: string): Promise<string[]> {
+    const codes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex'))
+    const result = await this.#store.db
+      .updateTable('as_users')
+      .set({ recovery_codes: JSON.stringify(codes.map(sha256Hex)) })
+      .where('id', '=', id)
+      .where('totp_enrolled_at', 'is not', null)
+      .executeTakeFirst()
+    if (result.numUpdatedRows === 0n)
+      throw new AuthorizationServerError('ERR_AS_MFA_NOT_ENROLLED', 'no second factor enrolled')
+    return codes
+  }
+
   /** Checks a password with lockout and backoff. */
   async verifyLogin(
     username: string,

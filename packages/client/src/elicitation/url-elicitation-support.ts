@@ -51,8 +51,23 @@ export interface UrlElicitationOptions {
   onRefused?: (notice: RefusalNotice) => void
   /** How long to wait for `notifications/elicitation/complete`. Default 10 minutes. */
   completionTimeoutMs?: number
+  /**
+   * The manual retry/cancel control for servers that send no completion notification (it is a
+   * MAY for servers; MCP 2025-11-25 elicitation "URL Mode" asks clients for manual controls):
+   * resolves `retry` once the person says they are done, `cancel` to give up. Races the
+   * notification; without it, only the notification (or the timeout) ends the wait.
+   */
+  manualRetry?: (request: ManualRetryRequest) => Promise<'retry' | 'cancel'>
   /** Development only: accept `http://127.0.0.1` links. */
   allowLoopback?: boolean
+}
+
+export interface ManualRetryRequest {
+  serverUrl: string
+  elicitationId: string
+  message: string
+  /** Aborts when the wait ended another way (the notification came): close the prompt. */
+  signal: AbortSignal
 }
 
 export interface UrlElicitationSupport {
@@ -122,10 +137,11 @@ export function createUrlElicitationSupport(options: UrlElicitationOptions): Url
     )
   }
 
-  const waitForCompletion = (elicitationId: string): Promise<void> => {
-    if (completed.has(elicitationId)) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+  const waitForCompletion = (elicitationId: string): { done: Promise<void>; stop(): void } => {
+    if (completed.has(elicitationId)) return { done: Promise.resolve(), stop: () => undefined }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const done = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
         waiters.delete(elicitationId)
         reject(
           new ClientError(
@@ -139,6 +155,44 @@ export function createUrlElicitationSupport(options: UrlElicitationOptions): Url
         resolve()
       })
     })
+    // Awaited only after consent and the browser: a timeout meanwhile must not go unhandled.
+    done.catch(() => undefined)
+    return {
+      done,
+      stop: () => {
+        clearTimeout(timer)
+        waiters.delete(elicitationId)
+      },
+    }
+  }
+
+  /** The notification, or the person's own "done" when a manual control is given. */
+  const completion = async (
+    elicitation: { elicitationId: string; message: string },
+    waiting: { done: Promise<void>; stop(): void },
+  ): Promise<void> => {
+    // Aborted once the wait is over, so a prompt still open for the person can be withdrawn.
+    const settled = new AbortController()
+    const manual = options.manualRetry?.({
+      serverUrl: options.serverUrl,
+      elicitationId: elicitation.elicitationId,
+      message: elicitation.message,
+      signal: settled.signal,
+    })
+    try {
+      const outcome = await (manual === undefined
+        ? waiting.done.then(() => 'retry' as const)
+        : Promise.race([waiting.done.then(() => 'retry' as const), manual]))
+      if (outcome === 'cancel') {
+        throw new ClientError(
+          'ERR_CLIENT_ELICITATION_REFUSED',
+          'the required browser step was cancelled',
+        )
+      }
+    } finally {
+      settled.abort()
+      waiting.stop()
+    }
   }
 
   return {
@@ -164,14 +218,13 @@ export function createUrlElicitationSupport(options: UrlElicitationOptions): Url
           const waiting = waitForCompletion(elicitation.elicitationId)
           const result = await handleUrl(elicitation)
           if (result.action !== 'accept') {
-            waiting.catch(() => undefined)
-            waiters.delete(elicitation.elicitationId)
+            waiting.stop()
             throw new ClientError(
               'ERR_CLIENT_ELICITATION_REFUSED',
               'the required browser step was declined',
             )
           }
-          await waiting
+          await completion(elicitation, waiting)
         }
         // Retry once; a second -32042 goes to the caller.
         return await client.callTool(params)

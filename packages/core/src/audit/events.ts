@@ -21,6 +21,8 @@ export type AuditEvent = AuditBase &
     | { type: 'mfa.enrolled'; sub: string }
     | { type: 'mfa.succeeded'; sub: string; method: 'otp' | 'recovery' }
     | { type: 'mfa.failed'; sub: string }
+    | { type: 'mfa.disabled'; sub: string; method: 'otp' | 'recovery' }
+    | { type: 'mfa.recovery_regenerated'; sub: string }
     | {
         type: 'consent.granted'
         sub: string

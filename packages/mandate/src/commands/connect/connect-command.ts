@@ -91,6 +91,20 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
       if (!opened) ui.line(`Open this link yourself: ${url.href}`)
       ui.state('waiting for the server to confirm the browser step…')
     },
+    // A server that cannot push the completion notification (stateless serving) is retried
+    // when the person says they are done (MCP 2025-11-25: offer manual retry and cancel).
+    manualRetry: async ({ signal }) => {
+      try {
+        const answer = await rl.question(
+          'Press Enter when you have finished in the browser (or type "cancel"): ',
+          { signal },
+        )
+        return /^c(ancel)?$/i.test(answer.trim()) ? 'cancel' : 'retry'
+      } catch {
+        // Withdrawn: the server's completion notification came first.
+        return 'retry'
+      }
+    },
     onRefused: (notice) => {
       ui.refused(notice)
     },
