@@ -151,9 +151,14 @@ for (const backend of backends()) {
       async () => {
         const old = await upgrade.open({ migrate: false })
         try {
+          const options = upgrade.options()
           const migrator = new Migrator({
             db: old.db,
             provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+            // As the store does: name the schema, or Kysely may find another schema's tables.
+            ...(options.kind === 'postgres' && options.schema !== undefined
+              ? { migrationTableSchema: options.schema }
+              : {}),
           })
           const first = Object.keys(MIGRATIONS)[0]!
           assert.equal((await migrator.migrateTo(first)).error, undefined)
