@@ -103,7 +103,7 @@ void describe(
 
       // The first token carries what the 401 asked for; tools/list shows what it can call.
       const listedTools = async () => (await client.listTools()).tools.map((t) => t.name).sort()
-      assert.deepEqual(await listedTools(), ['list_notes', 'read_note', 'whoami'])
+      assert.deepEqual(await listedTools(), ['calendar_today', 'list_notes', 'read_note', 'whoami'])
       assert.equal((await claims(mandate))['scope'], 'notes:read')
 
       // Scope step-up: create_note → 403 insufficient_scope → a new authorization for the union
@@ -121,7 +121,13 @@ void describe(
       assert.equal(alice.pages[1]?.at(-1), 'Allow access?')
       assert.deepEqual((await claims(mandate))['scope'], 'notes:read notes:write')
       // delete_all_notes needs acr=mfa, which this token lacks: docs/server.md filters it out.
-      assert.deepEqual(await listedTools(), ['create_note', 'list_notes', 'read_note', 'whoami'])
+      assert.deepEqual(await listedTools(), [
+        'calendar_today',
+        'create_note',
+        'list_notes',
+        'read_note',
+        'whoami',
+      ])
       const listed: unknown = JSON.parse(
         text(await client.callTool({ name: 'list_notes', arguments: {} })),
       )

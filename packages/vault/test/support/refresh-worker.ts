@@ -30,7 +30,8 @@ const vault = await openVault({
   catalog: createProviderCatalog({ providers: [config.provider] }),
   logger,
   refreshMarginMs: config.refreshMarginMs ?? 60_000,
-  refreshTimeoutMs: 5_000,
+  // Generous: under a loaded CI machine the provider (in the test process) answers slowly.
+  refreshTimeoutMs: 20_000,
   cooldownBaseMs: 1,
   cooldownMaxMs: 1,
 })
@@ -50,7 +51,7 @@ if (config.mode === 'burst') {
   const errors: string[] = []
   for (const result of results) {
     if (result.status === 'fulfilled') tokens.add(result.value.access_token ?? '')
-    else errors.push((result.reason as { code?: string }).code ?? 'error')
+    else errors.push(describeFailure(result.reason))
   }
   write({
     ok: results.length - errors.length,
@@ -74,4 +75,11 @@ if (config.mode === 'burst') {
       }
     }
   }
+}
+
+/** A failure's code, or its class and message when it has none (for diagnosis). */
+function describeFailure(reason: unknown): string {
+  const { code, name, message } = reason as { code?: unknown; name?: unknown; message?: unknown }
+  if (typeof code === 'string') return code
+  return `${String(name)}: ${String(message).slice(0, 200)}`
 }
