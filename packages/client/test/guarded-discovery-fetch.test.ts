@@ -61,6 +61,22 @@ void describe('SSRF-guarded discovery fetch', () => {
     await response.text()
   })
 
+  void test('catalogue #136: a name resolving to a private address is refused', async () => {
+    const resolve = () => Promise.resolve(['93.184.215.14', '10.0.0.7'])
+    await assert.rejects(
+      guardedDiscoveryFetch({ resolve })('https://as.example/.well-known/openid-configuration'),
+      blocked,
+    )
+  })
+
+  void test('catalogue #135: http to a non-loopback name is refused even in development', async () => {
+    const resolve = () => Promise.resolve(['127.0.0.1'])
+    await assert.rejects(
+      guardedDiscoveryFetch({ allowLoopback: true, resolve })('http://as.example/'),
+      blocked,
+    )
+  })
+
   void test('catalogue #137: redirects are not followed', async () => {
     await assert.rejects(
       guardedDiscoveryFetch({ allowLoopback: true })(`${base}/redirect`),

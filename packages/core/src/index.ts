@@ -12,3 +12,7 @@ export type { ProtectedResourceMetadata, AuthorizationServerMetadata } from './o
 export { REVOCATION_CHANNEL } from './oauth/revocation-events.ts'
 export type { RevocationEvent } from './oauth/revocation-events.ts'
 export type { AuditEvent, AuditEventType, AuditSink, AuthMethod } from './audit/events.ts'
+export { createSsrfSafeFetch } from './net/ssrf-safe-fetch.ts'
+export type { SsrfSafeFetch, SsrfSafeFetchOptions, Resolver } from './net/ssrf-safe-fetch.ts'
+export { NetError } from './net/net-error.ts'
+export type { NetErrorCode } from './net/net-error.ts'

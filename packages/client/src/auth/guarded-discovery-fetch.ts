@@ -1,40 +1,57 @@
-import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
-
+import { createSsrfSafeFetch, NetError } from '@mandate/core'
+import type { Resolver } from '@mandate/core'
 import type { FetchLike } from '@modelcontextprotocol/client'
 
 import { ClientError } from '../errors.ts'
 import { isLoopbackHostname } from '../lib/loopback.ts'
-import { isPublicAddress } from '../lib/public-address.ts'
 
 export interface GuardedFetchOptions {
   /** Development switch: allow `http:` and loopback addresses (never private or link-local ones). */
   allowLoopback?: boolean
   /** Per-request time limit (catalogue #156). Default 10 s. */
   timeoutMs?: number
-  fetch?: FetchLike
+  /** Largest response body accepted. Default 1 MiB. */
+  maxResponseBytes?: number
+  /** Name resolution, for tests. Default `dns.lookup`. */
+  resolve?: Resolver
 }
 
 /**
  * Fetch for discovery, registration and token requests, whose URLs come from the server's
- * `WWW-Authenticate`, its metadata or the AS metadata (catalogue #135): `https:` only, every
- * resolved address must be public, redirects are not followed (catalogue #137), bounded time.
- * The address check runs before the request; the connection itself is not pinned (catalogue #136
- * needs a pinned dispatcher: TODO switch to `@mandate/core`'s SSRF-safe fetch when it lands).
+ * `WWW-Authenticate`, its metadata or the AS metadata. Built on `@mandate/core`'s SSRF-safe fetch:
+ * `https:` only, every resolved address public (catalogue #135), the connection pinned to the
+ * validated address (catalogue #136), bounded size and time. A redirect is an error here
+ * (catalogue #137): discovery documents are served directly.
  */
 export function guardedDiscoveryFetch(options: GuardedFetchOptions = {}): FetchLike {
-  const next: FetchLike = options.fetch ?? ((input, init) => fetch(input, init))
   const allowLoopback = options.allowLoopback ?? false
-  const timeoutMs = options.timeoutMs ?? 10_000
+  const safeFetch = createSsrfSafeFetch({
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.maxResponseBytes === undefined
+      ? {}
+      : { maxResponseBytes: options.maxResponseBytes }),
+    ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+    dangerouslyAllowHttp: allowLoopback,
+    dangerouslyAllowLoopback: allowLoopback,
+  })
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
-    await assertAllowedTarget(url, allowLoopback)
-    const signal = AbortSignal.timeout(timeoutMs)
-    const response = await next(url, {
-      ...init,
-      redirect: 'manual',
-      signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-    })
+    // Even in development, plain http only to a loopback name.
+    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+      throw blocked(`scheme ${url.protocol} refused`)
+    }
+    let response: Response
+    try {
+      response = await safeFetch(input, init)
+    } catch (error) {
+      if (
+        error instanceof NetError &&
+        (error.code === 'ERR_NET_BLOCKED' || error.code === 'ERR_NET_UNRESOLVABLE')
+      ) {
+        throw blocked(error.message, error)
+      }
+      throw error
+    }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel()
       throw blocked('redirect not followed')
@@ -43,23 +60,8 @@ export function guardedDiscoveryFetch(options: GuardedFetchOptions = {}): FetchL
   }
 }
 
-async function assertAllowedTarget(url: URL, allowLoopback: boolean): Promise<void> {
-  const loopbackName = isLoopbackHostname(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowLoopback && loopbackName)) {
-    throw blocked(`scheme ${url.protocol} refused`)
-  }
-  if (url.username !== '' || url.password !== '') throw blocked('credentials in url')
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-  const addresses =
-    isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map((a) => a.address)
-  if (addresses.length === 0) throw blocked('host does not resolve')
-  for (const address of addresses) {
-    if (isPublicAddress(address)) continue
-    if (allowLoopback && isLoopbackHostname(address)) continue
-    throw blocked('non-public address refused')
-  }
-}
-
-function blocked(reason: string): ClientError {
-  return new ClientError('ERR_CLIENT_UNSAFE_URL', `discovery request blocked: ${reason}`)
+function blocked(reason: string, cause?: unknown): ClientError {
+  return new ClientError('ERR_CLIENT_UNSAFE_URL', `discovery request blocked: ${reason}`, {
+    cause,
+  })
 }

@@ -1,5 +1,6 @@
 import { createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
 import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
+import { createSsrfSafeFetch } from '@mandate/core'
 import type { AuditEvent } from '@mandate/core'
 import { calendarTodayTool, createNotesServer } from '@mandate/example-notes-server'
 import {
@@ -67,6 +68,9 @@ export async function composeComponents(
     }
     const vault = await openVault({
       store,
+      // Calls to providers go through the SSRF guard (catalogue #201); only the demo's own
+      // loopback provider, matched by exact origin, may be plain http on 127.0.0.1.
+      fetch: providerFetch(calendar),
       keys: runtime.keyProvider,
       catalog: createProviderCatalog({
         presets: true,
@@ -125,6 +129,17 @@ export async function composeComponents(
     await close()
     throw error
   }
+}
+
+function providerFetch(calendar: DemoCalendarProvider | undefined): typeof fetch {
+  const strict = createSsrfSafeFetch()
+  if (calendar === undefined) return strict
+  const demo = createSsrfSafeFetch({ dangerouslyAllowHttp: true, dangerouslyAllowLoopback: true })
+  const demoOrigin = new URL(calendar.issuer).origin
+  return (input, init) =>
+    new URL(input instanceof Request ? input.url : String(input)).origin === demoOrigin
+      ? demo(input, init)
+      : strict(input, init)
 }
 
 function authorizationServerOptions(
