@@ -28,7 +28,7 @@ import {
 import type { Harness } from './support/harness.ts'
 import { currentStep, totpAt } from '../src/lib/totp.ts'
 import { qrCodeSvg } from '../src/lib/qr-code.ts'
-import { CHROMIUM, chromiumSkipReason } from '../../../test/support/browser.ts'
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../../test/support/browser.ts'
 
 const SHOTS = join(process.cwd(), 'test-results', 'authorization-server')
 const skip = chromiumSkipReason()
@@ -51,16 +51,7 @@ void describe('pages in Chromium (no JavaScript)', { skip }, () => {
       executablePath: CHROMIUM,
       headless: true,
       javaScriptEnabled: false,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     })
     // The client's loopback callback: answered by the test, never by a real listener.
     await context.route(`${REDIRECT_URI}**`, (route) =>

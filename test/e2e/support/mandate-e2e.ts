@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { collect, runCli, spawnCli, waitForListening } from '../../support/cli.ts'
 import { currentStep, totpAt } from '../../../packages/authorization-server/src/lib/totp.ts'
-import { CHROMIUM, chromiumSkipReason } from '../../support/browser.ts'
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../support/browser.ts'
 export { CHROMIUM } from '../../support/browser.ts'
 
 export const chromiumSkip = chromiumSkipReason()
@@ -93,16 +93,7 @@ export class BrowserUser {
     this.context = await chromium.launchPersistentContext(this.profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     })
   }
 

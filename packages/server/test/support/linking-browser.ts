@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { LinkingEnv } from './linking-env.ts'
-import { CHROMIUM, chromiumSkipReason } from '../../../../test/support/browser.ts'
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../../../test/support/browser.ts'
 export { CHROMIUM } from '../../../../test/support/browser.ts'
 
 export const SHOTS = join(process.cwd(), 'test-results', 'server-linking')
@@ -20,16 +20,7 @@ export async function newBrowser(): Promise<{ context: BrowserContext; close(): 
     executablePath: CHROMIUM,
     headless: true,
     javaScriptEnabled: false,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   })
   return {
     context,
