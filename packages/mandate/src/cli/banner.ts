@@ -16,7 +16,14 @@ export function printBanner(out: Writable, runtime: Runtime, server: RunningServ
     ],
     ['health', new URL('/healthz', server.url).href],
   ]
+  if (runtime.config.demo.enabled) {
+    rows.push([
+      'demo',
+      `MCP server ${new URL('/mcp', server.publicUrl).href} (notes, Demo Calendar)`,
+    ])
+  }
   line(out, `Mandate ${VERSION} is running`)
   for (const [label, value] of rows) line(out, `  ${label.padEnd(13)}${value}`)
+  line(out, '  add a user with: mandate users add <name>  (password on standard input)')
   line(out, '  stop with Ctrl-C (SIGINT) or SIGTERM')
 }
