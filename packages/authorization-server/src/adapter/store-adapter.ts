@@ -184,23 +184,24 @@ export function storeAdapterClass(
       return this.toPayload(id, row)
     }
 
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('as_oidc_records')
-        .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
-        .where('model', '=', this.name)
-        .where('uid_hash', '=', sha256Hex(uid))
-        .executeTakeFirst()
-      if (row === undefined) return undefined
-      return this.toPayload(undefined, row)
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.findByHash('uid_hash', uid)
     }
 
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.findByHash('user_code_hash', userCode)
+    }
+
+    /** A record by the hash of one of its secondary identifiers (never stored in clear). */
+    async findByHash(
+      column: 'uid_hash' | 'user_code_hash',
+      value: string,
+    ): Promise<AdapterPayload | undefined> {
       const row = await db
         .selectFrom('as_oidc_records')
         .select(['payload', 'expires_at', 'consumed_at', 'reuse_count'])
         .where('model', '=', this.name)
-        .where('user_code_hash', '=', sha256Hex(userCode))
+        .where(column, '=', sha256Hex(value))
         .executeTakeFirst()
       if (row === undefined) return undefined
       return this.toPayload(undefined, row)
