@@ -12,11 +12,13 @@ import {
   createMandateAuth,
   createUrlElicitationSupport,
 } from '@mandate/client'
+import { recordingFetch } from '../support/recording-fetch.ts'
 import type { MandateProcess } from './support/mandate-e2e.ts'
 import {
   addUsers,
   BrowserUser,
   chromiumSkip,
+  PASSWORD,
   SHOTS,
   startServe,
   tempDir,
@@ -50,7 +52,7 @@ void describe(
 
     before(async () => {
       const dataDir = ['--data-dir', dir.path]
-      await addUsers(dataDir, ['alice', 'bob', 'carol', 'erin', 'mallory'])
+      await addUsers(dataDir, ['alice', 'bob', 'carol', 'erin', 'fay', 'mallory'])
       serve = await startServe(dataDir)
     })
     after(async () => {
@@ -121,6 +123,7 @@ void describe(
       const consents: ConsentRequest[] = []
       const visits: LinkVisit[] = []
       const manualRetries: string[] = []
+      const withdrawn: string[] = []
       const elicitation = createUrlElicitationSupport({
         serverUrl: serve.mcpUrl,
         // `mandate serve` on loopback is plain http; the links must be on its own origin.
@@ -134,13 +137,22 @@ void describe(
           visits.push(await visit(user, url.href, options.shot))
         },
         completionTimeoutMs: 30_000,
-        // Stateless serving sends no completion notification: the person says "done" once the
-        // browser shows "Connected" (the manual control MCP elicitation asks of clients).
-        manualRetry: ({ elicitationId }) => {
+        // 2026-07-28 has no completion notification: the person says "done" once the browser
+        // shows "Connected". On 2025-11-25 they never do: only notifications/elicitation/complete
+        // can end the wait, and it withdraws this prompt (its signal aborts).
+        manualRetry: ({ elicitationId, signal }) => {
+          if (elicitationId === undefined) {
+            manualRetries.push('(2026-07-28)')
+            const connected = visits.at(-1)?.headings.at(-1) === 'Connected'
+            return Promise.resolve(connected ? 'retry' : 'cancel')
+          }
           manualRetries.push(elicitationId)
-          return Promise.resolve(
-            visits.at(-1)?.headings.at(-1) === 'Connected' ? 'retry' : 'cancel',
-          )
+          return new Promise<'retry' | 'cancel'>((resolve) => {
+            signal.addEventListener('abort', () => {
+              withdrawn.push(elicitationId)
+              resolve('cancel')
+            })
+          })
         },
       })
       const client = new Client(
@@ -155,15 +167,11 @@ void describe(
       if (options.elicitation) elicitation.attach(client)
       await client.connect(
         new StreamableHTTPClientTransport(new URL(serve.mcpUrl), {
-          fetch: async (url, init) => {
-            const response = await mandate.fetch(url, init)
-            responses.push(await response.clone().text())
-            return response
-          },
+          fetch: recordingFetch((url, init) => mandate.fetch(url, init), responses),
         }),
       )
       opened.push(client)
-      return { client, elicitation, consents, visits, manualRetries }
+      return { client, elicitation, consents, visits, manualRetries, withdrawn }
     }
 
     const assertConnectLink = (link: string) => {
@@ -201,8 +209,8 @@ void describe(
       assertConnectLink(consent.display.full)
       assert.equal(visits.length, 1)
       assertConnected(visits[0])
-      // MRTR: the SDK retried with the input response; no -32042, no manual control.
-      assert.equal(manualRetries.length, 0)
+      // MRTR: no -32042; the person said "done", then the SDK retried with the input response.
+      assert.deepEqual(manualRetries, ['(2026-07-28)'])
       // The browser was already signed in at the AS: no sign-in page on the way.
       assert.equal(visits[0]?.headings[0]?.startsWith('Connect '), true)
 
@@ -214,9 +222,9 @@ void describe(
       assert.equal(consents.length, 1)
     })
 
-    it('2025-11-25 with URL elicitation: -32042 → consent with the /connect URL → Demo Calendar → manual retry returns the events', async () => {
+    it('2025-11-25 with URL elicitation: -32042 → consent with the /connect URL → Demo Calendar → notifications/elicitation/complete → the retry returns the events', async () => {
       const erin = new BrowserUser('erin')
-      const { client, elicitation, consents, visits, manualRetries } = await host(erin, {
+      const { client, elicitation, consents, visits, manualRetries, withdrawn } = await host(erin, {
         version: '2025-11-25',
         elicitation: true,
         shot: 'erin',
@@ -238,9 +246,11 @@ void describe(
       assertConnectLink(consent.display.full)
       assert.equal(visits.length, 1)
       assertConnected(visits[0])
-      // No notifications/elicitation/complete on stateless serving: released by the person.
+      // Released by notifications/elicitation/complete on the GET stream, not by the person:
+      // the manual control was offered, then withdrawn.
       assert.equal(manualRetries.length, 1)
       assert.match(manualRetries[0] ?? '', /^[A-Za-z0-9_-]{22,}$/)
+      assert.deepEqual(withdrawn, manualRetries)
     })
 
     it('client without URL elicitation: a message addressed to the user with the link; linked in the browser, asked again, the events', async () => {
@@ -261,6 +271,43 @@ void describe(
       assert.ok(link)
       assertConnectLink(link)
       assertConnected(await visit(carol, link, 'carol'))
+      assert.match(
+        text(await client.callTool({ name: 'calendar_today', arguments: {} })),
+        /^Events on /,
+      )
+    })
+
+    it('a signed-out browser opening a connect link signs in at the authorization server and comes back to the link', async () => {
+      const fay = new BrowserUser('fay')
+      const { client } = await host(fay, { version: '2026-07-28', elicitation: false, shot: 'fay' })
+      const [link] = text(await client.callTool({ name: 'calendar_today', arguments: {} })).match(
+        CONNECT_LINK,
+      ) ?? ['']
+      assertConnectLink(link)
+
+      // Another device of Fay's: a browser with no session at the authorization server.
+      const elsewhere = new BrowserUser('fay')
+      await elsewhere.open()
+      opened.push(elsewhere)
+      const page = await elsewhere.newPage()
+      try {
+        await page.goto(link)
+        assert.equal(new URL(page.url()).origin, serve.url.origin)
+        assert.equal(((await page.locator('h1').first().textContent()) ?? '').trim(), 'Sign in')
+        await page.screenshot({ path: join(SHOTS, 'linking-fay-sign-in.png'), fullPage: true })
+        await page.getByLabel('Username').fill('fay')
+        await page.getByLabel('Password').fill(PASSWORD)
+        await Promise.all([
+          page.waitForURL((url) => url.pathname.startsWith('/connect/')),
+          page.getByRole('button', { name: 'Sign in', exact: true }).click(),
+        ])
+        // Back on the very link, with no consent page of the internal client on the way.
+        assert.equal(page.url(), link)
+        assert.match(((await page.locator('h1').first().textContent()) ?? '').trim(), /^Connect /)
+      } finally {
+        await page.close()
+      }
+      assertConnected(await visit(elsewhere, link, 'fay'))
       assert.match(
         text(await client.callTool({ name: 'calendar_today', arguments: {} })),
         /^Events on /,
@@ -319,8 +366,19 @@ void describe(
       const everything = [...responses, output].join('\n')
       // The provider's tokens have names on the wire; none of them travels past the vault.
       assert.doesNotMatch(everything, /"(access_token|refresh_token|id_token)"\s*:/)
-      // Any opaque 43-character token in an MCP response is a connect-link id, nothing else.
+      // Any opaque 43-character token in an MCP response is a connect-link id or the MAC of a
+      // 2026-07-28 requestState, whose payload names only the user, link ids and an expiry.
       const linkIds = new Set([...everything.matchAll(CONNECT_LINK)].map((m) => m[0].slice(-43)))
+      for (const [, body = '', mac = ''] of everything.matchAll(
+        /"requestState":"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})"/g,
+      )) {
+        const state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as object
+        assert.deepEqual(Object.keys(state).sort(), ['exp', 'links', 'sub'])
+        for (const id of Object.values((state as { links: object }).links)) {
+          assert.ok(linkIds.has(String(id)), 'a requestState names only connect links')
+        }
+        linkIds.add(mac)
+      }
       for (const body of responses) {
         for (const [candidate] of body.matchAll(
           /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,

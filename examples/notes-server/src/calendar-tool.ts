@@ -14,6 +14,7 @@ export interface CalendarLinking {
   credentials(
     ctx: ServerContext,
     access: readonly { provider: string; scopes?: readonly string[] }[],
+    options?: { rejected?: Readonly<Record<string, { access_token?: string }>> },
   ): Promise<
     | { ok: true; credentials: Readonly<Record<string, { access_token?: string }>> }
     | { ok: false; answer: CallToolResult | InputRequiredResult }
@@ -43,13 +44,18 @@ export function calendarTodayTool(linking: CalendarLinking, api: string): Protec
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async (ctx) => {
-      const outcome = await linking.credentials(ctx, CALENDAR_ACCESS)
+      let outcome = await linking.credentials(ctx, CALENDAR_ACCESS)
       if (!outcome.ok) return outcome.answer
-      const token = outcome.credentials['demo-calendar']?.access_token ?? ''
-      const response = await fetch(`${api}/today`, {
-        headers: { authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(5_000),
-      })
+      let response = await readToday(api, outcome.credentials)
+      if (response.status === 401) {
+        // Revoked or expired early at the provider: the vault refreshes it now, once (or asks
+        // the user to link again when it cannot).
+        outcome = await linking.credentials(ctx, CALENDAR_ACCESS, {
+          rejected: outcome.credentials,
+        })
+        if (!outcome.ok) return outcome.answer
+        response = await readToday(api, outcome.credentials)
+      }
       if (!response.ok) {
         return {
           isError: true,
@@ -63,4 +69,15 @@ export function calendarTodayTool(linking: CalendarLinking, api: string): Protec
       }
     },
   )
+}
+
+function readToday(
+  api: string,
+  credentials: Readonly<Record<string, { access_token?: string }>>,
+): Promise<Response> {
+  const token = credentials['demo-calendar']?.access_token ?? ''
+  return fetch(`${api}/today`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(5_000),
+  })
 }

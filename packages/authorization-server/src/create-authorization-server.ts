@@ -14,6 +14,7 @@ import { KEYS_CHANNEL, loadSigningKeys, rotateSigningKey } from './keys/signing-
 import type { RotateSigningKeyOptions } from './keys/signing-keys.ts'
 import { seal, unseal } from './lib/seal.ts'
 import { buildProvider, dcrTtlMs, newSecret } from './provider/build-provider.ts'
+import { assertNoReservedClient } from './provider/account-client.ts'
 import type { DistributiveOmit, ProviderContext } from './provider/build-provider.ts'
 import { attachAuditListeners } from './provider/audit-listeners.ts'
 import { interactionRoutes } from './interactions/interaction-routes.ts'
@@ -83,6 +84,7 @@ export async function createAuthorizationServer(
       )
     }
   }
+  assertNoReservedClient(options.clients ?? [])
   const { store } = options
   const logger = (options.logger ?? silentLogger).child({ component: 'authorization-server' })
   const users = new Users(store, options.keyRing)

@@ -15,4 +15,9 @@ export type { StoreAdapterOptions } from './adapter/store-adapter.ts'
 export { AuthorizationServerError } from './errors.ts'
 export type { AuthorizationServerErrorCode } from './errors.ts'
 export { ROUTES, ACR_MFA, ACR_PASSWORD } from './provider/build-provider.ts'
+export {
+  ACCOUNT_CLIENT_ID,
+  ACCOUNT_SIGN_IN_PATH,
+  accountSignInUrl,
+} from './provider/account-client.ts'
 export { TOKEN_EXCHANGE_GRANT } from './token-exchange/token-exchange-grant.ts'

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import type { ElicitRequestURLParams } from '@modelcontextprotocol/client'
 import type { ConsentRequest, UrlElicitationOptions } from '@mandate/client'
 import { ClientError, createUrlElicitationSupport } from '@mandate/client'
 
@@ -109,7 +110,7 @@ void describe('URL elicitation against an SDK v2 server', () => {
     const { client, support, visited } = await session({
       completionTimeoutMs: 60_000,
       manualRetry: (request) => {
-        asked.push(request.elicitationId)
+        asked.push(request.elicitationId ?? 'none')
         return Promise.resolve('retry')
       },
     })
@@ -132,5 +133,58 @@ void describe('URL elicitation against an SDK v2 server', () => {
     )
     assert.equal(server.toolCalls, 1)
     await client.close()
+  })
+})
+
+void describe('2026-07-28 URL elicitation (no completion notification exists)', () => {
+  // The 2026-07-28 shape has no elicitationId (the SDK's type still names the 2025 one).
+  const params = (origin: string) =>
+    ({
+      mode: 'url',
+      message: 'Connect your Demo Calendar account',
+      url: `${origin}/connect/${'a'.repeat(43)}`,
+    }) as unknown as ElicitRequestURLParams
+  const support = (manualRetry?: UrlElicitationOptions['manualRetry']) =>
+    createUrlElicitationSupport({
+      serverUrl: `${server.origin}/mcp`,
+      allowLoopback: true,
+      completionTimeoutMs: 2_000,
+      consent: () => Promise.resolve({ approved: true }),
+      open: () => Promise.resolve(),
+      ...(manualRetry === undefined ? {} : { manualRetry }),
+    })
+
+  void test('answers accept (which retries the call) only once the person says done', async () => {
+    let release: (value: 'retry') => void = () => undefined
+    const asked: (string | undefined)[] = []
+    const pending = support(({ elicitationId }) => {
+      asked.push(elicitationId)
+      return new Promise((resolve) => {
+        release = resolve
+      })
+    }).handle(params(server.origin))
+    let answered = false
+    void pending.then(() => {
+      answered = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.equal(answered, false, 'must not answer before the person is done')
+    release('retry')
+    assert.deepEqual(await pending, { action: 'accept' })
+    assert.deepEqual(asked, [undefined])
+  })
+
+  void test('cancel from the person, or the timeout, answers cancel', async () => {
+    assert.deepEqual(await support(() => Promise.resolve('cancel')).handle(params(server.origin)), {
+      action: 'cancel',
+    })
+    assert.deepEqual(
+      await support(() => new Promise(() => undefined)).handle(params(server.origin)),
+      { action: 'cancel' },
+    )
+  })
+
+  void test('without a manual control the answer is immediate (the server hands the same link back)', async () => {
+    assert.deepEqual(await support().handle(params(server.origin)), { action: 'accept' })
   })
 })

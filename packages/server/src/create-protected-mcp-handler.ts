@@ -13,6 +13,8 @@ import type { AuthSettings } from './http/authenticate.ts'
 import { challengeResponse, jsonRpcErrorResponse } from './http/challenges.ts'
 import type { ChallengeContext } from './http/challenges.ts'
 import { enforceToolRequirements } from './http/enforce-tool-requirements.ts'
+import { NotificationStreams } from './http/notification-stream.ts'
+import type { StreamAuthority } from './http/notification-stream.ts'
 import { defaultAllowedHosts, transportGuard } from './http/transport-guards.ts'
 import { findIdentity, toAuthInfo } from './identity.ts'
 import type { McpIdentity } from './identity.ts'
@@ -36,6 +38,8 @@ export interface ProtectedMcpHandler {
   /** Paths that serve the protected resource metadata. */
   readonly metadataPaths: readonly string[]
   readonly metadata: ProtectedResourceMetadata
+  /** Ends the open notification streams (graceful shutdown: clients reconnect elsewhere). */
+  endStreams(): void
   close(): Promise<void>
 }
 
@@ -131,6 +135,10 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
   const allowedOrigins = new Set(
     (options.allowedOrigins ?? [resourceUrl.origin]).map((o) => o.toLowerCase()),
   )
+  const streams =
+    options.notifications === undefined
+      ? undefined
+      : new NotificationStreams(options.notifications, logger)
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   const toolsList = options.toolsList ?? 'callable'
   const anonymous: McpIdentity = Object.freeze({
@@ -228,11 +236,16 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
     }
     let identity = anonymous
     let dpopNonce: string | undefined
+    let authority: StreamAuthority = { revoked: () => false, onRevocation: () => () => undefined }
     if (settings !== undefined) {
       const result = await authenticate(request, settings)
       if (result instanceof Response) return result
       identity = result.identity
       dpopNonce = result.dpopNonce
+      authority = {
+        revoked: result.revoked,
+        onRevocation: (check) => revocations?.onEvent(check) ?? (() => undefined),
+      }
       const missing = requiredScopes.filter((s) => !identity.scopes.includes(s))
       if (missing.length > 0) {
         return challengeResponse(challenge, {
@@ -242,6 +255,12 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
           scopes: union(identity.scopes, requiredScopes),
         })
       }
+    }
+    if (request.method === 'GET' && streams !== undefined && !isModernGet(request)) {
+      if (!/\btext\/event-stream\b/i.test(request.headers.get('accept') ?? '')) {
+        return jsonRpcErrorResponse(406, JSONRPC_ERROR.invalidRequest, 'accept text/event-stream')
+      }
+      return withDpopNonce(streams.open(request, identity, authority), dpopNonce)
     }
     let parsedBody: unknown
     if (request.method === 'POST') {
@@ -276,14 +295,7 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
       request,
       parsedBody === undefined ? { authInfo } : { authInfo, parsedBody },
     )
-    if (dpopNonce === undefined) return response
-    const headers = new Headers(response.headers)
-    headers.set('dpop-nonce', dpopNonce)
-    return new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    })
+    return withDpopNonce(response, dpopNonce)
   }
 
   // Stateless serving forgets what a 2025-11-25 client declared at `initialize` (e.g. URL
@@ -310,12 +322,33 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
       if (normalised !== path) return new Response('not found', { status: 404 })
       return withCors(request, await serveMcp(request, url))
     },
+    endStreams() {
+      streams?.closeAll()
+    },
     async close() {
+      streams?.closeAll()
       verifier?.close?.()
       revocations?.close()
       await mcp.close()
     },
   }
+}
+
+/** 2026-07-28 removed the standalone stream's notifications (and sessions); the SDK answers. */
+function isModernGet(request: Request): boolean {
+  const version = request.headers.get('mcp-protocol-version')
+  return version !== null && version >= '2026-07-28'
+}
+
+function withDpopNonce(response: Response, dpopNonce: string | undefined): Response {
+  if (dpopNonce === undefined) return response
+  const headers = new Headers(response.headers)
+  headers.set('dpop-nonce', dpopNonce)
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  })
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

@@ -9,6 +9,7 @@ export type {
   ServerFactory,
   DpopOptions,
 } from './options.ts'
+export type { NotificationSource, NotificationStreamOptions } from './notifications.ts'
 export { getIdentity, findIdentity } from './identity.ts'
 export type { McpIdentity, Actor } from './identity.ts'
 export { defineTool, evaluateRequirement } from './tools.ts'
@@ -35,14 +36,16 @@ export { serveStdioWithHandshake } from './stdio/serve-stdio.ts'
 export type { ServeStdioOptions } from './stdio/serve-stdio.ts'
 export { STDIO_HANDSHAKE_VERSION, STDIO_HANDSHAKE_MAX_BYTES } from './stdio/handshake-format.ts'
 export type { StdioHandshake } from './stdio/handshake-format.ts'
-export { createLinking, LINK_COMPLETED_CHANNEL } from './linking/create-linking.ts'
+export { createLinking } from './linking/create-linking.ts'
 export type {
   Linking,
   LinkingOptions,
   LinkedCredentials,
   CredentialsOutcome,
-  LinkCompletedEvent,
+  CredentialsOptions,
 } from './linking/create-linking.ts'
+export { LINK_COMPLETED_CHANNEL } from './linking/lib/completion-notifications.ts'
+export type { LinkCompletedEvent } from './linking/lib/completion-notifications.ts'
 export type { LinkedAccess } from './linking/linked-access.ts'
 export { oidcSessionResolver } from './linking/signed-in-user.ts'
 export type {

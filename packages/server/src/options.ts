@@ -6,6 +6,7 @@ import type {
   McpServerFactory,
 } from '@modelcontextprotocol/server'
 import type { McpIdentity } from './identity.ts'
+import type { NotificationStreamOptions } from './notifications.ts'
 import type { ProtectedTool, ToolRequirement } from './tools.ts'
 import type { IntrospectionVerifierOptions } from './verify/create-introspection-verifier.ts'
 import type { JwtVerifierOptions } from './verify/create-jwt-verifier.ts'
@@ -90,6 +91,11 @@ export interface ProtectOptions {
    * survives stateless serving. Failures are logged, never fail the request.
    */
   onClientInitialize?: (identity: McpIdentity, capabilities: unknown) => void | Promise<void>
+  /**
+   * Serve the MCP 2025-11-25 standalone SSE stream (`GET`) with the caller's notifications, e.g.
+   * `linking.notifications` for `notifications/elicitation/complete`. Without it, `GET` is 405.
+   */
+  notifications?: NotificationStreamOptions
   /**
    * No authentication at all, for protocol conformance runs. Refused unless the resource is on
    * loopback. Every request runs as the `anonymous` user with every supported scope.

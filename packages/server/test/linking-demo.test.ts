@@ -74,6 +74,60 @@ for (const backend of backends()) {
       },
     )
 
+    void it(
+      'catalogue #193: a token the provider revoked early (401) is refreshed at once and the call succeeds',
+      { skip },
+      async () => {
+        const browser = await newBrowser()
+        try {
+          const client = await connectClient(env, 'dora', true, true, async (url) => {
+            assert.match(await openConnectLink(browser.context, url, 'dora'), /^Connected/)
+          })
+          assert.match(
+            text(await client.callTool({ name: 'calendar_today', arguments: {} })),
+            /^Events on /,
+          )
+          const demo = env.demo
+          assert.ok(demo)
+          const before = await env.vault
+            .forTool([{ provider: 'demo-calendar', scopes: ['calendar.read'] }])
+            .getFreshCredential({
+              sub: 'dora',
+              provider: 'demo-calendar',
+            })
+          // The provider revokes the access token (RFC 7009) long before its expiry.
+          const discovery = (await (
+            await fetch(`${demo.issuer}/.well-known/openid-configuration`)
+          ).json()) as { revocation_endpoint: string }
+          const revoked = await fetch(discovery.revocation_endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              token: before.access_token ?? '',
+              token_type_hint: 'access_token',
+              client_id: demo.client.client_id,
+              client_secret: demo.client.client_secret ?? '',
+            }),
+          })
+          assert.equal(revoked.status, 200)
+          assert.match(
+            text(await client.callTool({ name: 'calendar_today', arguments: {} })),
+            /^Events on /,
+          )
+          const after = await env.vault
+            .forTool([{ provider: 'demo-calendar', scopes: ['calendar.read'] }])
+            .getFreshCredential({
+              sub: 'dora',
+              provider: 'demo-calendar',
+            })
+          assert.notEqual(after.access_token, before.access_token)
+          await client.close()
+        } finally {
+          await browser.close()
+        }
+      },
+    )
+
     void it('needs_reauth shows on the linked-accounts page', { skip }, async () => {
       const browser = await newBrowser()
       try {

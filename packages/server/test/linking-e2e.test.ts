@@ -155,21 +155,63 @@ for (const backend of backends()) {
     })
 
     void it(
-      '2025-11-25 client with URL elicitation: -32042 with the connect URL, then the retry succeeds',
+      '2026-07-28: a retry before the browser step is done gets the same link back (requestState); declining ends the call',
       { skip },
       async () => {
-        // What the HTTP layer records at `initialize` (stateless serving forgets the handshake).
-        await env.linking.rememberClientCapabilities(
-          { sub: 'kim', clientId: 'client-1' },
-          { elicitation: { url: {} } },
-        )
+        const browser = await newBrowser()
+        try {
+          const seen: string[] = []
+          // The host answers at once twice (the person has not finished), then the person does.
+          const client = await connectClient(env, 'lena', true, true, async (url) => {
+            seen.push(url)
+            if (seen.length === 3) {
+              assert.match(await openConnectLink(browser.context, url, 'lena'), /^Connected/)
+            }
+          })
+          const result = await client.callTool({ name: 'calendar_today', arguments: {} })
+          assert.equal(text(result), 'calendar of lena: true')
+          assert.equal(seen.length, 3)
+          assert.equal(new Set(seen).size, 1, 'one link, handed out again, not three')
+          const rows = await store.db
+            .selectFrom('server_pending_links')
+            .select('id_hash')
+            .where('sub', '=', 'lena')
+            .execute()
+          assert.equal(rows.length, 1)
+          await client.close()
+
+          const declining = await connectClient(env, 'mona', true, true)
+          declining.setRequestHandler('elicitation/create', () =>
+            Promise.resolve({ action: 'decline' as const }),
+          )
+          const declined = await declining.callTool({ name: 'calendar_today', arguments: {} })
+          assert.equal(declined.isError, true)
+          assert.match(text(declined), /chose not to connect Demo Calendar; this tool did not run/)
+          await declining.close()
+        } finally {
+          await browser.close()
+        }
+      },
+    )
+
+    void it(
+      '2025-11-25 client with URL elicitation: -32042 with the connect URL, notifications/elicitation/complete on its GET stream, then the retry succeeds',
+      { skip },
+      async () => {
         const completed: string[] = []
         const stop = env.linking.onLinkCompleted((event) => {
           if (event.sub === 'kim') completed.push(event.elicitation_id)
         })
         const browser = await newBrowser()
         try {
+          // Declares URL elicitation at `initialize`; the server remembers it per user+client.
           const client = await connectClient(env, 'kim', false, true)
+          const notified: string[] = []
+          let onNotified: () => void = () => undefined
+          client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
+            notified.push(notification.params.elicitationId)
+            onNotified()
+          })
           const error = await client.callTool({ name: 'calendar_today', arguments: {} }).then(
             () => undefined,
             (e: unknown) => e,
@@ -180,10 +222,24 @@ for (const backend of backends()) {
           assert.ok(elicitation)
           assert.equal(elicitation.mode, 'url')
           assert.match(elicitation.elicitationId, /^[A-Za-z0-9_-]{22,}$/)
+          const notification = new Promise<void>((resolve) => {
+            onNotified = resolve
+          })
           assert.match(
             await openConnectLink(browser.context, elicitation.url, 'kim', 'legacy'),
             /^Connected/,
           )
+          // The SDK opened the standalone GET stream after `initialized`; the completion comes
+          // on it (MCP 2025-11-25 elicitation, "URL Mode"), once.
+          await Promise.race([
+            notification,
+            new Promise((_, reject) =>
+              setTimeout(() => {
+                reject(new Error('no notifications/elicitation/complete'))
+              }, 10_000),
+            ),
+          ])
+          assert.deepEqual(notified, [elicitation.elicitationId])
           assert.equal(
             text(await client.callTool({ name: 'calendar_today', arguments: {} })),
             'calendar of kim: true',

@@ -140,6 +140,9 @@ export interface ServerPendingLinkTable {
   transaction: string | null
   created_at: number
   expires_at: number
+  /** The OAuth client the link was made for (completion notices go to it only). */
+  client_id: string | null
+  completed_at: number | null
 }
 
 /** Whether a 2025-era client (per user and OAuth client) declared URL-mode elicitation. */

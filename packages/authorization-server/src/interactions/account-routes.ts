@@ -13,6 +13,8 @@ import { listGrantsOf } from '../lib/grants.ts'
 import { accountBinding, accountSession } from '../lib/account-session.ts'
 import { mfaSection } from '../pages/account-pages.ts'
 import { accountMfaRoutes } from './account-mfa-routes.ts'
+import { accountSignInRoutes } from './account-sign-in-routes.ts'
+import { ACCOUNT_CLIENT_ID, accountSignInUrl } from '../provider/account-client.ts'
 
 type Env = { Bindings: HttpBindings }
 
@@ -34,17 +36,12 @@ export function accountRoutes(deps: AccountDeps): Hono<Env> {
 
   app.get('/', async (c) => {
     const s = await session(c)
-    if (s === undefined) {
-      return c.html(
-        renderErrorPage(
-          'login_required',
-          'Sign in through an application first, then come back to this page.',
-        ),
-        401,
-      )
-    }
+    if (s === undefined) return c.redirect(accountSignInUrl(deps.issuer, '/account'), 303)
     const user = await deps.users.get(s.accountId)
-    const grants = await listGrantsOf(deps.store, s.accountId)
+    // The internal sign-in client is not an application the user gave access to.
+    const grants = (await listGrantsOf(deps.store, s.accountId)).filter(
+      (grant) => grant.clientId !== ACCOUNT_CLIENT_ID,
+    )
     const csrf = csrfToken(deps.secret, accountBinding(s))
     return c.html(
       layout(
@@ -107,6 +104,7 @@ export function accountRoutes(deps: AccountDeps): Hono<Env> {
     return c.redirect('/account', 303)
   })
 
+  app.route('/', accountSignInRoutes(deps))
   app.route('/', accountMfaRoutes(deps))
   return app
 }

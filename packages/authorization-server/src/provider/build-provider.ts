@@ -17,6 +17,7 @@ import { cimdFetch } from './cimd-fetch.ts'
 import { assertClientAssertion, CLIENT_AUTH_SIGNING_ALGS } from './client-assertion.ts'
 import { dcrIdFactory } from './dcr.ts'
 import { dropResourceScopes } from './client-scope.ts'
+import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 
 /** Paths of oidc-provider's endpoints, under the issuer. */
@@ -116,7 +117,7 @@ export function buildProvider(context: ProviderContext): Provider {
 
   const configuration: Configuration = {
     adapter,
-    clients: options.clients ?? [],
+    clients: [...(options.clients ?? []), accountClientMetadata(options.issuer)],
     jwks: { keys },
     cookies: {
       keys: [context.cookieSecret],
@@ -191,9 +192,16 @@ export function buildProvider(context: ProviderContext): Provider {
         if (grant !== undefined) return grant
       }
       const remembered = await rememberedGrantId(store, accountId, clientId)
-      return remembered === undefined
-        ? undefined
-        : ownedByCaller(await oidc.provider.Grant.find(remembered))
+      const found =
+        remembered === undefined
+          ? undefined
+          : ownedByCaller(await oidc.provider.Grant.find(remembered))
+      if (found !== undefined || clientId !== ACCOUNT_CLIENT_ID) return found
+      // Our own sign-in client (first party, `openid` only): consent is implicit.
+      const grant = new oidc.provider.Grant({ accountId, clientId })
+      grant.addOIDCScope('openid')
+      await grant.save()
+      return grant
     },
     interactions: {
       policy,
@@ -220,10 +228,13 @@ export function buildProvider(context: ProviderContext): Provider {
         enabled: true,
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
           const resource = resources.get(resourceIndicator)
-          // RFC 8707 §2: a resource we do not serve is `invalid_target`.
-          if (resource === undefined) throw new errors.InvalidTarget()
+          // RFC 8707 §2: a resource we do not serve is `invalid_target`; the internal sign-in
+          // client gets no resource at all.
+          if (resource === undefined || client.clientId === ACCOUNT_CLIENT_ID) {
+            throw new errors.InvalidTarget()
+          }
           return {
             scope: resource.scopes.join(' '),
             audience: resourceIndicator,
@@ -286,6 +297,12 @@ export function buildProvider(context: ProviderContext): Provider {
   // flexibility): simple string comparison, RFC 9700 §2.1 (catalogue #1, #2).
   provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value: string) {
     return this.redirectUris?.includes(value) ?? false
+  }
+  // The internal sign-in client never uses the token endpoint (its codes are destroyed on
+  // arrival): every grant type is refused for it there, refresh tokens and offline_access too.
+  // (oidc-provider's own check is `grantTypes.includes(type)`.)
+  provider.Client.prototype.grantTypeAllowed = function grantTypeAllowed(type: string) {
+    return this.clientId !== ACCOUNT_CLIENT_ID && (this.grantTypes?.includes(type) ?? false)
   }
   return provider
 }

@@ -56,6 +56,8 @@ export interface UrlElicitationOptions {
    * MAY for servers; MCP 2025-11-25 elicitation "URL Mode" asks clients for manual controls):
    * resolves `retry` once the person says they are done, `cancel` to give up. Races the
    * notification; without it, only the notification (or the timeout) ends the wait.
+   * On 2026-07-28 (no notification exists) it is the only signal: the elicitation is answered,
+   * and the call retried, once the person says they are done.
    */
   manualRetry?: (request: ManualRetryRequest) => Promise<'retry' | 'cancel'>
   /** Development only: accept `http://127.0.0.1` links. */
@@ -64,7 +66,8 @@ export interface UrlElicitationOptions {
 
 export interface ManualRetryRequest {
   serverUrl: string
-  elicitationId: string
+  /** The 2025-11-25 id; 2026-07-28 elicitations have none. */
+  elicitationId: string | undefined
   message: string
   /** Aborts when the wait ended another way (the notification came): close the prompt. */
   signal: AbortSignal
@@ -122,7 +125,36 @@ export function createUrlElicitationSupport(options: UrlElicitationOptions): Url
     if (!approved) return { action: 'decline' }
     if (typeof params.elicitationId === 'string') opened.add(params.elicitationId)
     await open(decision.url)
+    // 2026-07-28 has no completion notification: answering retries the call (MRTR), so wait
+    // for the person's "done" when the host offers the control.
+    // (The SDK types the 2025 shape; 2026-07-28 input requests carry no elicitationId.)
+    const { elicitationId } = params as { elicitationId?: string }
+    if (elicitationId === undefined && options.manualRetry !== undefined) {
+      return (await personSaysDone(params.message)) ? { action: 'accept' } : { action: 'cancel' }
+    }
     return { action: 'accept' }
+  }
+
+  const personSaysDone = async (message: string): Promise<boolean> => {
+    const settled = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<'cancel'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('cancel')
+      }, options.completionTimeoutMs ?? 600_000)
+    })
+    try {
+      const manual = options.manualRetry?.({
+        serverUrl: options.serverUrl,
+        elicitationId: undefined,
+        message,
+        signal: settled.signal,
+      })
+      return (await Promise.race([manual ?? 'retry', timeout])) === 'retry'
+    } finally {
+      clearTimeout(timer)
+      settled.abort()
+    }
   }
 
   const handle = async (

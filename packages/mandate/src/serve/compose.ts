@@ -1,4 +1,4 @@
-import { createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
+import { accountSignInUrl, createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
 import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
 import { createSsrfSafeFetch } from '@mandate/core'
 import type { AuditEvent } from '@mandate/core'
@@ -22,6 +22,8 @@ export interface Components {
   authorizationServer: AuthorizationServer
   vault: Vault
   linking: Linking
+  /** Ends long-lived responses (notification streams) so that the HTTP server can drain. */
+  drain(): void
   close(): Promise<void>
 }
 
@@ -89,6 +91,8 @@ export async function composeComponents(
       serverName: 'Mandate notes (demo)',
       // The connect pages accept the browser's session at this authorization server only.
       signedInUser: oidcSessionResolver(() => authorizationServer.provider()),
+      // ...and a signed-out browser signs in there and comes back to the link.
+      signInUrl: (returnTo) => accountSignInUrl(issuer, returnTo),
       logger: logger.child({ component: 'linking' }),
     })
     closers.push(() => {
@@ -119,12 +123,17 @@ export async function composeComponents(
         // 2025-11-25 clients declare URL elicitation once, at initialize: remember it per user.
         onClientInitialize: (identity, capabilities) =>
           linking.rememberClientCapabilities(identity, capabilities),
+        // ...and tell them on their GET stream when the browser step is done.
+        notifications: { source: linking.notifications },
       })
       const mounted = notes
       closers.push(() => mounted.close())
       mountOnHono(app, notes)
     }
-    return { app, authorizationServer, vault, linking, close }
+    const drain = () => {
+      notes?.endStreams()
+    }
+    return { app, authorizationServer, vault, linking, drain, close }
   } catch (error) {
     await close()
     throw error

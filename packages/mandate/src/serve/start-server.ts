@@ -50,6 +50,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
         })
       })
       server.closeIdleConnections()
+      running.drain()
       const timer = setTimeout(() => {
         server.closeAllConnections()
       }, config.server.shutdownTimeoutMs)

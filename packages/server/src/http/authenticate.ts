@@ -26,6 +26,13 @@ export interface AuthSettings {
   logger: Logger
 }
 
+export interface Authenticated {
+  identity: McpIdentity
+  dpopNonce: string | undefined
+  /** Whether the token was revoked since (a long-lived response re-checks on each event). */
+  readonly revoked: () => boolean
+}
+
 const CREDENTIALS = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/
 
 /**
@@ -36,7 +43,7 @@ const CREDENTIALS = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/
 export async function authenticate(
   request: Request,
   settings: AuthSettings,
-): Promise<{ identity: McpIdentity; dpopNonce: string | undefined } | Response> {
+): Promise<Authenticated | Response> {
   const nonce = settings.dpop.nonces?.current()
   const deny = (err: ChallengeError): Response =>
     challengeResponse(settings.challenge, nonce === undefined ? err : { dpopNonce: nonce, ...err })
@@ -73,11 +80,9 @@ export async function authenticate(
       headers: { 'content-type': 'application/json' },
     })
   }
-  if (
-    settings.revocations !== undefined &&
-    settings.revocations.isRevoked(verified, createHash('sha256').update(token).digest('base64url'))
-  )
-    return tokenError('token revoked')
+  const tokenHash = createHash('sha256').update(token).digest('base64url')
+  const revoked = (): boolean => settings.revocations?.isRevoked(verified, tokenHash) === true
+  if (revoked()) return tokenError('token revoked')
 
   let jkt: string | undefined
   if (verified.jkt !== undefined) {
@@ -131,5 +136,5 @@ export async function authenticate(
     jti: verified.jti,
     expiresAt: verified.expiresAt,
   })
-  return { identity, dpopNonce: nonce }
+  return { identity, dpopNonce: nonce, revoked }
 }

@@ -142,7 +142,7 @@ export function connectRoutes(deps: ConnectDeps): Hono {
         400,
       )
     }
-    if (await markLinkDone(deps.store, link.idHash)) await deps.completed(link)
+    if (await markLinkDone(deps.store, link.idHash, deps.now())) await deps.completed(link)
     const name = deps.vault.catalog.get(link.provider)?.display_name ?? link.provider
     return c.html(
       messagePage(
@@ -250,7 +250,7 @@ export function connectRoutes(deps: ConnectDeps): Hono {
           400,
         )
       }
-      if (await markLinkDone(deps.store, link.idHash)) await deps.completed(link)
+      if (await markLinkDone(deps.store, link.idHash, deps.now())) await deps.completed(link)
       return c.html(
         messagePage(
           'Connected',

@@ -12,6 +12,7 @@ import type {
   ServerContext,
 } from '@modelcontextprotocol/server'
 import { getIdentity } from '../identity.ts'
+import type { NotificationSource } from '../notifications.ts'
 import { connectRoutes } from './connect-routes.ts'
 import { declaredUrlElicitation, rememberUrlElicitation } from './lib/client-capabilities.ts'
 import {
@@ -20,20 +21,19 @@ import {
   linkingClientKind,
 } from './lib/link-required-answer.ts'
 import type { LinkToOpen } from './lib/link-required-answer.ts'
-import { createPendingLink, purgeExpiredLinks } from './lib/pending-links.ts'
+import { completionNotifications, LINK_COMPLETED_CHANNEL } from './lib/completion-notifications.ts'
+import type { LinkCompletedEvent } from './lib/completion-notifications.ts'
+import { mintLinkRequestState, readLinkRequestState } from './lib/link-request-state.ts'
+import type { LinkRound } from './lib/link-request-state.ts'
+import {
+  createPendingLink,
+  findPendingLink,
+  hashLinkId,
+  purgeExpiredLinks,
+} from './lib/pending-links.ts'
 import type { LinkedAccess } from './linked-access.ts'
 import { LinkingError } from './linking-error.ts'
 import type { SignedInUserResolver } from './signed-in-user.ts'
-
-/** Published on `LINK_COMPLETED_CHANNEL` when a user finished linking (every instance hears it). */
-export interface LinkCompletedEvent {
-  sub: string
-  provider: string
-  /** The 2025-11-25 `elicitationId` of `notifications/elicitation/complete`. */
-  elicitation_id: string
-}
-
-export const LINK_COMPLETED_CHANNEL = 'mandate:linking:completed'
 
 export interface LinkingOptions {
   store: Store
@@ -59,6 +59,14 @@ export type CredentialsOutcome =
   | { ok: true; credentials: LinkedCredentials }
   | { ok: false; answer: CallToolResult | InputRequiredResult }
 
+export interface CredentialsOptions {
+  /**
+   * Credentials the provider just refused (HTTP 401) in this tool call: refreshed now rather
+   * than at expiry (catalogue #193); a credential that cannot be refreshed asks to link again.
+   */
+  rejected?: LinkedCredentials
+}
+
 export interface Linking {
   /** The connect pages; mount with `app.route('/connect', linking.routes)`. */
   readonly routes: Hono
@@ -67,7 +75,11 @@ export interface Linking {
    * tool when some must be linked first (URL elicitation or a message for the user; for a
    * 2025-11-25 client that declared URL elicitation this throws the `-32042` error).
    */
-  credentials(ctx: ServerContext, access: readonly LinkedAccess[]): Promise<CredentialsOutcome>
+  credentials(
+    ctx: ServerContext,
+    access: readonly LinkedAccess[],
+    options?: CredentialsOptions,
+  ): Promise<CredentialsOutcome>
   /**
    * Records what a 2025-era client declared at `initialize` (call it from the HTTP layer with the
    * verified identity and `params.capabilities`): stateless serving forgets the handshake, and
@@ -77,6 +89,11 @@ export interface Linking {
     identity: { sub: string; clientId: string },
     capabilities: unknown,
   ): Promise<void>
+  /**
+   * `notifications/elicitation/complete` for 2025-11-25 clients: pass as
+   * `notifications: { source: linking.notifications }` to the protected handler.
+   */
+  readonly notifications: NotificationSource
   /** Calls `listener` on this instance for every completed link (all instances publish). */
   onLinkCompleted(listener: (event: LinkCompletedEvent) => void): () => void
   close(): void
@@ -118,6 +135,7 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
       logger.info('account linked', { provider: link.provider })
       const event: LinkCompletedEvent = {
         sub: link.sub,
+        ...(link.clientId === undefined ? {} : { client_id: link.clientId }),
         provider: link.provider,
         elicitation_id: link.elicitationId,
       }
@@ -128,10 +146,40 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
     purgeExpiredLinks(store, now()).catch(() => undefined)
   }, 3_600_000)
   purge.unref()
+  const notifications = completionNotifications(store, now)
+  const displayName = (provider: string): string =>
+    vault.catalog.get(provider)?.display_name ?? provider
+  /** The previous round's link for `provider`, if the user can still finish it. */
+  const stillOpen = async (
+    previous: LinkRound | undefined,
+    provider: string,
+    sub: string,
+  ): Promise<{ id: string; elicitationId: string } | undefined> => {
+    const id = previous?.[provider]
+    if (id === undefined) return undefined
+    const link = await findPendingLink(store, { idHash: hashLinkId(id) })
+    const open =
+      link !== undefined &&
+      link.sub === sub &&
+      link.provider === provider &&
+      link.status !== 'done' &&
+      link.expiresAt > now()
+    return open ? { id, elicitationId: link.elicitationId } : undefined
+  }
+  const declinedAnswer = (entry: LinkedAccess): CallToolResult => ({
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text: `The user chose not to connect ${displayName(entry.provider)}; this tool did not run.`,
+      },
+    ],
+  })
 
   return {
     routes,
-    async credentials(ctx, access) {
+    notifications,
+    async credentials(ctx, access, options) {
       // Bound to the verified user, never to the MCP session (the link must survive it).
       const { sub, clientId } = getIdentity(ctx)
       const reader = vault.forTool(access)
@@ -143,6 +191,7 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
             sub,
             provider: entry.provider,
             ...(entry.account === undefined ? {} : { account: entry.account }),
+            ...rejectedToken(options?.rejected?.[entry.provider]),
           })
         } catch (error) {
           if (error instanceof VaultError && NEEDS_LINK.has(error.code)) {
@@ -165,25 +214,44 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
         }
       }
       if (missing.length === 0) return { ok: true, credentials }
+      const modern = isModernRequest(ctx)
+      // A 2026-07-28 retry names the links of the previous round (MRTR requestState).
+      const previous = modern
+        ? readLinkRequestState(secret, ctx.mcpReq.requestState(), sub, now())
+        : undefined
+      if (previous !== undefined) {
+        const declined = missing.find((entry) => wasDeclined(ctx, entry.provider))
+        if (declined !== undefined) return { ok: false, answer: declinedAnswer(declined) }
+      }
       const links: LinkToOpen[] = []
+      const round: Record<string, string> = {}
       for (const entry of missing) {
-        const created = await createPendingLink(store, {
-          sub,
-          provider: entry.provider,
-          scopes: entry.scopes ?? [],
-          ttlMs,
-          now: now(),
-        })
+        const { id, elicitationId } =
+          (await stillOpen(previous, entry.provider, sub)) ??
+          (await createPendingLink(store, {
+            sub,
+            clientId,
+            provider: entry.provider,
+            scopes: entry.scopes ?? [],
+            ttlMs,
+            now: now(),
+          }))
+        round[entry.provider] = id
         links.push({
           provider: entry.provider,
-          displayName: vault.catalog.get(entry.provider)?.display_name ?? entry.provider,
-          url: `${baseUrl}/connect/${created.id}`,
-          elicitationId: created.elicitationId,
+          displayName: displayName(entry.provider),
+          url: `${baseUrl}/connect/${id}`,
+          elicitationId,
         })
       }
-      const legacyUrl =
-        !isModernRequest(ctx) && (await declaredUrlElicitation(store, { sub, clientId }))
-      return { ok: false, answer: linkRequiredAnswer(linkingClientKind(ctx, legacyUrl), links) }
+      const legacyUrl = !modern && (await declaredUrlElicitation(store, { sub, clientId }))
+      const requestState = modern
+        ? mintLinkRequestState(secret, { sub, links: round, exp: now() + ttlMs })
+        : undefined
+      return {
+        ok: false,
+        answer: linkRequiredAnswer(linkingClientKind(ctx, legacyUrl), links, requestState),
+      }
     },
     rememberClientCapabilities(identity, capabilities) {
       return rememberUrlElicitation(store, identity, capabilities, now())
@@ -195,6 +263,19 @@ export async function createLinking(options: LinkingOptions): Promise<Linking> {
     },
     close() {
       clearInterval(purge)
+      notifications.close()
     },
   }
+}
+
+/** Whether the user declined or cancelled the URL elicitation for `provider` (MRTR retry). */
+function wasDeclined(ctx: ServerContext, provider: string): boolean {
+  const response = ctx.mcpReq.inputResponses?.[`link:${provider}`] as
+    { action?: unknown } | undefined
+  return response?.action === 'decline' || response?.action === 'cancel'
+}
+
+function rejectedToken(rejected: FreshCredential | undefined): { rejectedAccessToken?: string } {
+  const token = rejected?.access_token
+  return token === undefined ? {} : { rejectedAccessToken: token }
 }

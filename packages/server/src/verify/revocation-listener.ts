@@ -64,8 +64,11 @@ export class RevocationListener {
   }
 
   /** Called for every event, after it was recorded (caches drop entries here). */
-  onEvent(listener: (event: RevocationEvent) => void): void {
+  onEvent(listener: (event: RevocationEvent) => void): () => void {
     this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
   }
 
   /** Whether `token` was revoked. `issuedAtMs` defaults to "long ago" when unknown. */

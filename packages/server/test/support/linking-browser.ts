@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { recordingFetch } from '../../../../test/support/recording-fetch.ts'
 import type { LinkingEnv } from './linking-env.ts'
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../../../test/support/browser.ts'
 export { CHROMIUM } from '../../../../test/support/browser.ts'
@@ -74,11 +75,7 @@ export async function connectClient(
   const transport = new StreamableHTTPClientTransport(new URL(env.resource), {
     requestInit: { headers: { authorization: `Bearer ${token}` } },
     // Every byte the server sends to the client, to check no third-party token is among them.
-    fetch: async (url, init) => {
-      const response = await fetch(url, init)
-      if (responses !== undefined) responses.push(await response.clone().text())
-      return response
-    },
+    ...(responses === undefined ? {} : { fetch: recordingFetch(fetch, responses) }),
   })
   const client = new Client(
     { name: 'linking-test', version: '1.0.0' },

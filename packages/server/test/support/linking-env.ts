@@ -25,6 +25,7 @@ import { createLinking } from '../../src/linking/create-linking.ts'
 import type { Linking } from '../../src/linking/create-linking.ts'
 import { oidcSessionResolver } from '../../src/linking/signed-in-user.ts'
 import { startDemoCalendarProvider } from '../../src/linking/demo-calendar-provider.ts'
+import type { DemoCalendarProvider } from '../../src/linking/demo-calendar-provider.ts'
 import { calendarTodayTool } from '../../../../examples/notes-server/src/calendar-tool.ts'
 import type { OidcSessionSource } from '../../src/linking/signed-in-user.ts'
 import { startTestProvider } from '../../../vault/test/support/test-provider.ts'
@@ -59,6 +60,8 @@ export interface LinkingEnv {
   issuer: TestIssuer
   calendar: TestProvider
   mail: TestProvider
+  /** The shipped Demo Calendar, when started with `demo: true`. */
+  demo: DemoCalendarProvider | undefined
   vault: Vault
   linking: Linking
   handler: ProtectedMcpHandler
@@ -200,6 +203,9 @@ export async function startLinkingEnv(
     authorizationServers: [issuer.issuer],
     verifier: { jwt: { issuers: [{ issuer: issuer.issuer }] } },
     tools,
+    onClientInitialize: (identity, capabilities) =>
+      linking.rememberClientCapabilities(identity, capabilities),
+    notifications: { source: linking.notifications },
     factory: (ctx) => {
       const mcp = new McpServer({ name: 'linking-test', version: '0.1.0' })
       ctx.registerTools(mcp, tools)
@@ -254,6 +260,7 @@ export async function startLinkingEnv(
     issuer,
     calendar,
     mail,
+    demo,
     vault,
     linking,
     handler,

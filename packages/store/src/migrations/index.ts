@@ -6,6 +6,7 @@ import * as authorizationServer from './202611211017-authorization-server.ts'
 import * as asGrantOwner from './202611211031-as-grant-owner.ts'
 import * as linking from './202611211104-linking.ts'
 import * as linkingClientCapabilities from './202611211123-linking-client-capabilities.ts'
+import * as linkingCompletion from './202611211400-linking-completion.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202611211031-as-grant-owner': asGrantOwner,
   '202611211104-linking': linking,
   '202611211123-linking-client-capabilities': linkingClientCapabilities,
+  '202611211400-linking-completion': linkingCompletion,
 }
 
 export const migrationProvider: MigrationProvider = {

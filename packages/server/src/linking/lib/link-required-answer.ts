@@ -59,6 +59,7 @@ function message(link: LinkToOpen): string {
 export function linkRequiredAnswer(
   kind: LinkingClientKind,
   links: readonly LinkToOpen[],
+  requestState?: string,
 ): CallToolResult | InputRequiredResult {
   if (kind === 'modern-url') {
     const inputRequests: Record<string, InputRequest> = {}
@@ -68,7 +69,10 @@ export function linkRequiredAnswer(
         url: link.url,
       })
     }
-    return inputRequired({ inputRequests })
+    return inputRequired({
+      inputRequests,
+      ...(requestState === undefined ? {} : { requestState }),
+    })
   }
   if (kind === 'legacy-url') {
     throw new UrlElicitationRequiredError(

@@ -6,6 +6,8 @@ import type { LinkTransaction } from '@mandate/vault'
 export interface PendingLink {
   idHash: string
   sub: string
+  /** The OAuth client the link was made for (it alone hears of the completion). */
+  clientId: string | undefined
   elicitationId: string
   provider: string
   scopes: string[]
@@ -25,6 +27,8 @@ type Row = {
   transaction: string | null
   created_at: number
   expires_at: number
+  client_id: string | null
+  completed_at: number | null
 }
 
 /** SHA-256 of a URL id: only the hash is stored, so a dump yields no connect URL. */
@@ -35,7 +39,14 @@ export function hashLinkId(id: string): string {
 /** Creates a link bound to `sub`; returns the URL id (256 random bits, catalogue #176). */
 export async function createPendingLink(
   store: Store,
-  input: { sub: string; provider: string; scopes: readonly string[]; ttlMs: number; now: number },
+  input: {
+    sub: string
+    clientId: string
+    provider: string
+    scopes: readonly string[]
+    ttlMs: number
+    now: number
+  },
 ): Promise<{ id: string; elicitationId: string }> {
   const id = randomBytes(32).toString('base64url')
   const elicitationId = randomBytes(16).toString('base64url')
@@ -44,6 +55,7 @@ export async function createPendingLink(
     .values({
       id_hash: hashLinkId(id),
       sub: input.sub,
+      client_id: input.clientId,
       elicitation_id: elicitationId,
       provider: input.provider,
       scopes: JSON.stringify([...input.scopes]),
@@ -87,14 +99,30 @@ export async function markLinkStarted(
 }
 
 /** `started` → `done`, atomically (a replayed callback finds nothing to complete). */
-export async function markLinkDone(store: Store, idHash: string): Promise<boolean> {
+export async function markLinkDone(store: Store, idHash: string, now: number): Promise<boolean> {
   const result = await store.db
     .updateTable('server_pending_links')
-    .set({ status: 'done', transaction: null })
+    .set({ status: 'done', transaction: null, completed_at: now })
     .where('id_hash', '=', idHash)
     .where('status', '=', 'started')
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+/** Elicitation ids of links `sub` completed for `clientId` since `since` (ms). */
+export async function completedSince(
+  store: Store,
+  caller: { sub: string; clientId: string },
+  since: number,
+): Promise<string[]> {
+  const rows = await store.db
+    .selectFrom('server_pending_links')
+    .select('elicitation_id')
+    .where('sub', '=', caller.sub)
+    .where('completed_at', '>=', since)
+    .where('client_id', '=', caller.clientId)
+    .execute()
+  return rows.map((row) => row.elicitation_id)
 }
 
 /** Deletes links expired for more than a day (kept that long to say "expired", not "unknown"). */
@@ -109,6 +137,7 @@ function toLink(row: Row): PendingLink {
   return {
     idHash: row.id_hash,
     sub: row.sub,
+    clientId: row.client_id ?? undefined,
     elicitationId: row.elicitation_id,
     provider: row.provider,
     scopes: JSON.parse(row.scopes) as string[],
