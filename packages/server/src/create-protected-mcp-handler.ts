@@ -22,12 +22,9 @@ import { memoryReplayCache } from './lib/memory-replay.ts'
 import { readBodyLimited } from './lib/read-body.ts'
 import { canonicalUrl, isLoopbackHost, requireSecureUrl } from './lib/urls.ts'
 import type { ProtectedRequestContext, ProtectOptions } from './options.ts'
-import { evaluateRequirement } from './tools.ts'
-import type { ToolRequirement } from './tools.ts'
-import { createIntrospectionVerifier } from './verify/create-introspection-verifier.ts'
-import { createJwtVerifier } from './verify/create-jwt-verifier.ts'
+import { evaluateRequirement, toRequirementMap } from './tools.ts'
+import { buildVerifier } from './verify/build-verifier.ts'
 import { RevocationListener } from './verify/revocation-listener.ts'
-import type { TokenVerifier } from './verify/verified-token.ts'
 
 /** A web-standard handler for one protected MCP endpoint and its metadata. */
 export interface ProtectedMcpHandler {
@@ -353,35 +350,4 @@ function withDpopNonce(response: Response, dpopNonce: string | undefined): Respo
 
 function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])]
-}
-
-function toRequirementMap(tools: ProtectOptions['tools']): Map<string, ToolRequirement> {
-  const map = new Map<string, ToolRequirement>()
-  if (tools === undefined) return map
-  if (Array.isArray(tools)) {
-    for (const tool of tools as readonly {
-      name: string
-      requires: ToolRequirement | undefined
-    }[]) {
-      if (tool.requires !== undefined) map.set(tool.name, tool.requires)
-    }
-    return map
-  }
-  for (const [name, requirement] of Object.entries(tools as Record<string, ToolRequirement>)) {
-    map.set(name, requirement)
-  }
-  return map
-}
-
-function buildVerifier(options: ProtectOptions, resource: string): TokenVerifier {
-  const v = options.verifier
-  if ('jwt' in v) return createJwtVerifier({ ...v.jwt, resource })
-  if ('introspection' in v) {
-    return createIntrospectionVerifier({
-      ...v.introspection,
-      resource,
-      ...(options.store === undefined ? {} : { revocations: options.store }),
-    })
-  }
-  return v
 }

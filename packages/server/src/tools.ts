@@ -87,3 +87,24 @@ export function defineTool<InputArgs extends StandardSchemaWithJSON | undefined 
     },
   }
 }
+
+/** Requirements by tool name, from definitions or a map (`ProtectOptions.tools`). */
+export function toRequirementMap(
+  tools: readonly ProtectedTool[] | Readonly<Record<string, ToolRequirement>> | undefined,
+): Map<string, ToolRequirement> {
+  const map = new Map<string, ToolRequirement>()
+  if (tools === undefined) return map
+  if (Array.isArray(tools)) {
+    for (const tool of tools as readonly {
+      name: string
+      requires: ToolRequirement | undefined
+    }[]) {
+      if (tool.requires !== undefined) map.set(tool.name, tool.requires)
+    }
+    return map
+  }
+  for (const [name, requirement] of Object.entries(tools as Record<string, ToolRequirement>)) {
+    map.set(name, requirement)
+  }
+  return map
+}
