@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import type { BrowserContext } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { recordingFetch } from '../../../../test/support/recording-fetch.ts'
 import type { LinkingEnv } from './linking-env.ts'
@@ -32,6 +32,23 @@ export async function newBrowser(): Promise<{ context: BrowserContext; close(): 
   }
 }
 
+/**
+ * A screenshot for the CI artefacts, taken once the page has loaded. Chromium sometimes refuses
+ * a capture mid-navigation under load; a picture is not what the tests assert, so one retry and
+ * then none.
+ */
+async function snapshot(page: Page, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await page.waitForLoadState()
+      await page.screenshot({ path: join(SHOTS, name) })
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+}
+
 /** The user opens a connect URL: signs in as `user` if asked, confirms, lands on the result. */
 export async function openConnectLink(
   context: BrowserContext,
@@ -49,14 +66,14 @@ export async function openConnectLink(
     const heading = await page.textContent('h1')
     if (heading?.startsWith('Connect ') !== true)
       return `${heading ?? ''}: ${(await page.textContent('p')) ?? ''}`
-    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-confirm.png`) })
+    if (shot !== undefined) await snapshot(page, `${shot}-confirm.png`)
     await page.click('button[value=allow]')
     // The shipped demo provider asks for consent itself (the test providers approve alone).
     if ((await page.textContent('h1')) === 'Demo Calendar') {
-      if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-provider.png`) })
+      if (shot !== undefined) await snapshot(page, `${shot}-provider.png`)
       await page.click('button[value=allow]')
     }
-    if (shot !== undefined) await page.screenshot({ path: join(SHOTS, `${shot}-done.png`) })
+    if (shot !== undefined) await snapshot(page, `${shot}-done.png`)
     return `${(await page.textContent('h1')) ?? ''}: ${(await page.textContent('p')) ?? ''}`
   } finally {
     await page.close()
