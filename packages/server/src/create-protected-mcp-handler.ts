@@ -233,16 +233,13 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
     }
     let identity = anonymous
     let dpopNonce: string | undefined
-    let authority: StreamAuthority = { revoked: () => false, onRevocation: () => () => undefined }
+    let revoked = (): boolean => false
     if (settings !== undefined) {
       const result = await authenticate(request, settings)
       if (result instanceof Response) return result
       identity = result.identity
       dpopNonce = result.dpopNonce
-      authority = {
-        revoked: result.revoked,
-        onRevocation: (check) => revocations?.onEvent(check) ?? (() => undefined),
-      }
+      revoked = result.revoked
       const missing = requiredScopes.filter((s) => !identity.scopes.includes(s))
       if (missing.length > 0) {
         return challengeResponse(challenge, {
@@ -256,6 +253,10 @@ export function createProtectedMcpHandler(options: ProtectOptions): ProtectedMcp
     if (request.method === 'GET' && streams !== undefined && !isModernGet(request)) {
       if (!/\btext\/event-stream\b/i.test(request.headers.get('accept') ?? '')) {
         return jsonRpcErrorResponse(406, JSONRPC_ERROR.invalidRequest, 'accept text/event-stream')
+      }
+      const authority: StreamAuthority = {
+        revoked,
+        onRevocation: (check) => revocations?.onEvent(check) ?? (() => undefined),
       }
       return withDpopNonce(streams.open(request, identity, authority), dpopNonce)
     }

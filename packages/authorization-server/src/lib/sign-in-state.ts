@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { signPayload, verifyPayload } from '@mandate/core'
 
 // The state of an `/account/sign-in` round trip (catalogue #9): HMAC-signed (so `return_to`
 // cannot be changed), expiring, and bound to the browser that started it by a random nonce in
@@ -41,9 +42,11 @@ export function startSignIn(secret: string, returnTo: string, now = Date.now()):
 
 export const signInCookieName = (flowId: string): string => `${COOKIE_PREFIX}${flowId}`
 
+// Domain-separated from the other payloads signed with the same installation secret.
+const PURPOSE = 'mandate.as.account-sign-in'
+
 export function signSignInState(secret: string, claims: SignInClaims): string {
-  const body = Buffer.from(JSON.stringify(claims)).toString('base64url')
-  return `${body}.${mac(secret, body)}`
+  return signPayload(secret, PURPOSE, claims)
 }
 
 /** The claims of a state with a valid signature that has not expired, else undefined. */
@@ -52,12 +55,11 @@ export function verifySignInState(
   state: string,
   now = Date.now(),
 ): SignInClaims | undefined {
-  const [body, signature, extra] = state.split('.')
-  if (body === undefined || signature === undefined || extra !== undefined) return undefined
-  if (!same(mac(secret, body), signature)) return undefined
-  const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SignInClaims
-  if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined
-  return claims
+  const claims = verifyPayload(secret, PURPOSE, state) as Partial<SignInClaims> | undefined
+  if (typeof claims?.exp !== 'number' || claims.exp <= now) return undefined
+  const { f, h, r } = claims
+  if (typeof f !== 'string' || typeof h !== 'string' || typeof r !== 'string') return undefined
+  return { f, h, r, exp: claims.exp }
 }
 
 /** Whether the browser's cookie holds the nonce this state was bound to. */
@@ -83,11 +85,6 @@ export function validReturnTo(value: string): boolean {
 
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url')
-}
-
-function mac(secret: string, body: string): string {
-  // Domain-separated from the other HMACs under the same installation secret.
-  return createHmac('sha256', secret).update(`account-sign-in:${body}`).digest('base64url')
 }
 
 function same(a: string, b: string): boolean {

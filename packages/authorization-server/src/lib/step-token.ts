@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { signPayload, verifyPayload } from '@mandate/core'
 
 // Short-lived, HMAC-signed statements carried in hidden form fields between the steps of one
 // interaction (password accepted → second factor), bound to the interaction uid, which is
@@ -12,9 +13,10 @@ export interface StepClaims {
   exp: number
 }
 
+const STEP_PURPOSE = 'mandate.as.step'
+
 export function signStep(secret: string, claims: StepClaims): string {
-  const body = Buffer.from(JSON.stringify(claims)).toString('base64url')
-  return `${body}.${mac(secret, body)}`
+  return signPayload(secret, STEP_PURPOSE, claims)
 }
 
 export function verifyStep(
@@ -23,14 +25,9 @@ export function verifyStep(
   uid: string,
   now = Date.now(),
 ): StepClaims | undefined {
-  const [body, signature] = token.split('.')
-  if (body === undefined || signature === undefined) return undefined
-  const expected = Buffer.from(mac(secret, body))
-  const actual = Buffer.from(signature)
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined
-  const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StepClaims
-  if (claims.uid !== uid || claims.exp <= now) return undefined
-  return claims
+  const claims = verifyPayload(secret, STEP_PURPOSE, token) as Partial<StepClaims> | undefined
+  if (claims?.uid !== uid || typeof claims.exp !== 'number' || claims.exp <= now) return undefined
+  return claims as StepClaims
 }
 
 /** A CSRF token bound to a purpose (e.g. the interaction uid or the session). */

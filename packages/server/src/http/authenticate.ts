@@ -80,8 +80,11 @@ export async function authenticate(
       headers: { 'content-type': 'application/json' },
     })
   }
-  const tokenHash = createHash('sha256').update(token).digest('base64url')
-  const revoked = (): boolean => settings.revocations?.isRevoked(verified, tokenHash) === true
+  const { revocations } = settings
+  // Hashed only when revocations are tracked (the hot path without them does no extra work).
+  const tokenHash =
+    revocations === undefined ? '' : createHash('sha256').update(token).digest('base64url')
+  const revoked = (): boolean => revocations?.isRevoked(verified, tokenHash) === true
   if (revoked()) return tokenError('token revoked')
 
   let jkt: string | undefined
