@@ -1,7 +1,8 @@
 // tools/call throughput and latency for an MCP server with no auth, the SDK's bearer-auth, and
 // @mandate/server (JWT; JWT + DPoP). Loopback only, one process tree (this runner, the JWKS it
 // serves, one child server at a time), stops by itself. Usage:
-//   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup]
+//   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup] [1,16,64]
+// (a0) is the anchor: the SDK v2 served as its docs show (schema built in the per-request factory).
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
@@ -12,14 +13,17 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { emitJson } from '../lib/emit.ts'
 
 const seconds = Number(process.argv[2] ?? '8')
 const warmup = Number(process.argv[3] ?? '3')
-const CONCURRENCY = [1, 16, 64]
+const CONCURRENCY = (process.argv[4] ?? '1,16,64').split(',').map(Number)
 const VARIANTS = {
-  a: 'no auth',
+  a0: 'SDK v2, no auth, as documented (anchor)',
+  a: 'SDK v2, no auth, schema built once',
   b: 'SDK requireBearerAuth + jose',
   c: '@mandate/server JWT',
+  c0: '@mandate/server JWT, verified-token cache off',
   d: '@mandate/server JWT + DPoP',
 } as const
 type Variant = keyof typeof VARIANTS
@@ -129,7 +133,8 @@ let template: { headers: Record<string, string>; body: string } | undefined
 for (const variant of Object.keys(VARIANTS) as Variant[]) {
   const target = await start(variant)
   template ??= await capture(target.resource)
-  const token = variant === 'a' ? undefined : await mint(target.resource, variant === 'd')
+  const token =
+    variant === 'a' || variant === 'a0' ? undefined : await mint(target.resource, variant === 'd')
   const headers: Record<string, string> = {
     ...template.headers,
     host: new URL(target.resource).host,
@@ -190,11 +195,16 @@ jwksServer.close()
 const base = (connections: number, variant: Variant): number =>
   rows.find((r) => r.variant === variant && r.connections === connections)?.rps ?? 1
 const lines = [
-  '| scenario | conc. | req/s | × no auth | × SDK auth | p50 ms | p99 ms | server CPU µs/req | errors |',
+  '| scenario | conc. | req/s | × anchor | × SDK auth | p50 ms | p99 ms | server CPU µs/req | errors |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| (${r.variant}) ${VARIANTS[r.variant]} | ${String(r.connections)} | ${String(r.rps)} | ${(r.rps / base(r.connections, 'a')).toFixed(2)} | ${(r.rps / base(r.connections, 'b')).toFixed(2)} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.cpuUsPerRequest)} | ${String(r.errors)} |`,
+      `| (${r.variant}) ${VARIANTS[r.variant]} | ${String(r.connections)} | ${String(r.rps)} | ${(r.rps / base(r.connections, 'a0')).toFixed(2)} | ${(r.rps / base(r.connections, 'b')).toFixed(2)} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.cpuUsPerRequest)} | ${String(r.errors)} |`,
   ),
 ]
 process.stdout.write(`${lines.join('\n')}\n`)
+emitJson({
+  seconds,
+  warmup,
+  rows: rows.map((r) => ({ ...r, label: VARIANTS[r.variant] })),
+})

@@ -1,7 +1,9 @@
 // One benchmark target, in its own process: the same stateless MCP server (fresh McpServer per
-// request, echo tool schema built once, JSON responses) behind one of four front doors.
-//   a: no auth   b: the SDK's requireBearerAuth + jose JWT verifier
-//   c: @mandate/server with JWT   d: @mandate/server with JWT + DPoP (required)
+// request, JSON responses) behind one of several front doors.
+//   a0: no auth, echo schema built in the factory, as the SDK v2 docs show (the anchor)
+//   a: no auth, schema built once   b: the SDK's requireBearerAuth + jose JWT verifier
+//   c: @mandate/server with JWT   c0: same, verified-token cache off
+//   d: @mandate/server with JWT + DPoP (required)
 // argv: <variant> <issuer> <resource-origin-port-placeholder>; prints the port; answers "cpu" on IPC.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -22,6 +24,14 @@ const plainFactory = (): McpServer => {
   server.registerTool('echo', { inputSchema: echoInput }, ({ text }) => echoResult(text))
   return server
 }
+// The SDK v2 documentation's shape: the schema is built inside the factory, once per request.
+const documentedFactory = (): McpServer => {
+  const server = new McpServer({ name: 'bench', version: '1' })
+  server.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, ({ text }) =>
+    echoResult(text),
+  )
+  return server
+}
 const echoTool = defineTool(
   'echo',
   { inputSchema: echoInput, requires: { scopes: ['bench'] } },
@@ -32,8 +42,10 @@ const http = createServer()
 http.listen(0, '127.0.0.1', () => {
   const port = (http.address() as AddressInfo).port
   const resource = `http://127.0.0.1:${String(port)}/mcp`
-  if (variant === 'a' || variant === 'b') {
-    const mcp = createMcpHandler(plainFactory, { responseMode: 'json' })
+  if (variant === 'a0' || variant === 'a' || variant === 'b') {
+    const mcp = createMcpHandler(variant === 'a0' ? documentedFactory : plainFactory, {
+      responseMode: 'json',
+    })
     let fetch = (request: Request): Promise<Response> => mcp.fetch(request)
     if (variant === 'b') {
       const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`))
@@ -70,7 +82,12 @@ http.listen(0, '127.0.0.1', () => {
       createNodeHandler({
         resource,
         authorizationServers: [issuer],
-        verifier: { jwt: { issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] } },
+        verifier: {
+          jwt: {
+            issuers: [{ issuer, jwksUri: `${issuer}/jwks` }],
+            ...(variant === 'c0' ? { verifiedCacheSeconds: 0 } : {}),
+          },
+        },
         tools: [echoTool],
         factory: (ctx) => {
           const server = new McpServer({ name: 'bench', version: '1' })

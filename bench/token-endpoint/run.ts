@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { emitJson } from '../lib/emit.ts'
 
 const COUNT = Number(process.argv[2] ?? '1500')
 const CONNECTIONS = 16
@@ -170,3 +171,4 @@ for (const r of results) {
     `| ${r.kind} | ${r.grant} | ${r.rps.toFixed(0)} | ${(r.rps / bare(r.grant)).toFixed(2)} | ${r.cpuUs.toFixed(0)} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.ok)} | ${String(r.errors)} |\n`,
   )
 }
+emitJson({ count: COUNT, rows: results })

@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import Provider from 'oidc-provider'
 import { generateKeyPair, exportJWK } from 'jose'
 import { openStore } from '@mandate/store'
 import { createAuthorizationServer } from '@mandate/authorization-server'
+import { keyRingWrapper } from '@mandate/vault'
 import { UnboundedMemoryAdapter } from './memory-adapter.ts'
 
 const kind = process.argv[2] ?? 'bare-memory'
@@ -82,6 +83,7 @@ if (kind === 'bare-memory') {
   const server = await createAuthorizationServer({
     issuer,
     store,
+    keys: keyRingWrapper({ active: 1, keys: new Map([[1, randomBytes(32)]]) }),
     resources: { [RESOURCE]: { scopes: ['tools:read'] } },
     clients: [client],
     refreshGraceSeconds: 0,

@@ -3,14 +3,16 @@
 // reference. Loopback only; stops by itself (each phase has a fixed duration or a fixed count).
 //   scripts/node24 node --conditions=@mandate/source bench/vault/vault-bench.ts [--seconds 3]
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { openStore } from '@mandate/store'
-import type { OpenStoreOptions } from '@mandate/store'
+import type { OpenStoreOptions, Store } from '@mandate/store'
+import { sql } from 'kysely'
 import { keyRingWrapper, openEnvelope, sealEnvelope } from '@mandate/vault'
+import { emitJson } from '../lib/emit.ts'
 import { startTestProvider } from '../../packages/vault/test/support/test-provider.ts'
 import { expire, linkDemoAccount, openTestVault } from '../../packages/vault/test/support/vault.ts'
 import {
@@ -20,7 +22,11 @@ import {
   postgresSkipReason,
 } from '../../test/support/postgres.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } })
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, only: { type: 'string' } },
+})
+// `--only postgres-reads` (or sqlite-reads, raw, refresh): one phase, e.g. under --cpu-prof.
+const want = (phase: string): boolean => values.only === undefined || values.only === phase
 const SECONDS = Number(values.seconds)
 const CONCURRENCY = 32
 const PAYLOAD = Buffer.from(
@@ -29,23 +35,44 @@ const PAYLOAD = Buffer.from(
     refresh_token: randomBytes(40).toString('base64url'),
   }),
 )
-const rows: string[] = []
+const rows: {
+  name: string
+  opsPerSecond: number
+  p50: number
+  p99: number
+  cpuUsPerOp: number | null
+  /** CPU of the PostgreSQL backends serving this process (null: not PostgreSQL). */
+  dbCpuUsPerOp: number | null
+}[] = []
 
-function report(name: string, samples: number[], elapsedMs: number): void {
+function report(
+  name: string,
+  samples: number[],
+  elapsedMs: number,
+  cpuUs?: number,
+  dbCpuUs?: number,
+): void {
   samples.sort((a, b) => a - b)
   const at = (q: number) =>
     samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0
-  const line = `| ${name} | ${Math.round((samples.length / elapsedMs) * 1000).toLocaleString('en')} | ${at(0.5).toFixed(3)} | ${at(0.99).toFixed(3)} |`
-  rows.push(line)
+  const opsPerSecond = (samples.length / elapsedMs) * 1000
+  const cpuUsPerOp = cpuUs === undefined ? null : cpuUs / Math.max(samples.length, 1)
+  const dbCpuUsPerOp = dbCpuUs === undefined ? null : dbCpuUs / Math.max(samples.length, 1)
+  rows.push({ name, opsPerSecond, p50: at(0.5), p99: at(0.99), cpuUsPerOp, dbCpuUsPerOp })
+  const line = `| ${name} | ${Math.round(opsPerSecond).toLocaleString('en')} | ${at(0.5).toFixed(3)} | ${at(0.99).toFixed(3)} | ${cpuUsPerOp === null ? '' : cpuUsPerOp.toFixed(1)} | ${dbCpuUsPerOp === null ? '' : dbCpuUsPerOp.toFixed(1)} |`
   process.stdout.write(`${line}\n`)
 }
 
-/** Runs `op` with `concurrency` loops for SECONDS; returns per-op latencies (ms). */
+/**
+ * Runs `op` with `concurrency` loops for SECONDS; returns per-op latencies (ms) and this
+ * process's CPU time (µs; the database server's own CPU is not included).
+ */
 async function measure(
   op: () => unknown,
   concurrency: number,
-): Promise<{ samples: number[]; elapsed: number }> {
+): Promise<{ samples: number[]; elapsed: number; cpu: number }> {
   const samples: number[] = []
+  const cpuBefore = process.cpuUsage()
   const start = performance.now()
   const deadline = start + SECONDS * 1000
   await Promise.all(
@@ -57,7 +84,9 @@ async function measure(
       }
     }),
   )
-  return { samples, elapsed: performance.now() - start }
+  const elapsed = performance.now() - start
+  const cpu = process.cpuUsage(cpuBefore)
+  return { samples, elapsed, cpu: cpu.user + cpu.system }
 }
 
 async function rawAesGcm(): Promise<void> {
@@ -75,9 +104,14 @@ async function rawAesGcm(): Promise<void> {
     return Buffer.concat([decipher.update(body), decipher.final()])
   }
   const one = await measure(open, 1)
-  report('raw AES-256-GCM decrypt of one payload (reference)', one.samples, one.elapsed)
+  report('raw AES-256-GCM decrypt of one payload (reference)', one.samples, one.elapsed, one.cpu)
   const two = await measure(() => [open(), open()], 1)
-  report('raw AES-256-GCM decrypt ×2 (the work of an envelope open)', two.samples, two.elapsed)
+  report(
+    'raw AES-256-GCM decrypt ×2 (the work of an envelope open)',
+    two.samples,
+    two.elapsed,
+    two.cpu,
+  )
 }
 
 async function envelopeOnly(): Promise<void> {
@@ -89,8 +123,31 @@ async function envelopeOnly(): Promise<void> {
     recordId: 'cred',
   }
   const { envelope } = await sealEnvelope(wrapper, context, PAYLOAD)
-  const { samples, elapsed } = await measure(() => openEnvelope(wrapper, context, envelope), 1)
-  report('envelope open (unwrap data key + decrypt), no database', samples, elapsed)
+  const { samples, elapsed, cpu } = await measure(() => openEnvelope(wrapper, context, envelope), 1)
+  report('envelope open (unwrap data key + decrypt), no database', samples, elapsed, cpu)
+}
+
+// The PostgreSQL server's own CPU for this process's connections (loopback: same machine).
+process.env['PGAPPNAME'] = `mandate-vault-bench-${String(process.pid)}`
+async function backendPids(store: Store): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
+    where application_name = ${process.env['PGAPPNAME']}`.execute(store.db)
+  return rows.map((row) => row.pid)
+}
+function backendsCpuUs(pids: number[]): number {
+  let total = 0
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ')
+      // utime and stime, fields 14 and 15 of proc_pid_stat(5), in ticks of 10 ms.
+      total += (Number(fields?.[11]) + Number(fields?.[12])) * 10_000
+    } catch {
+      return NaN
+    }
+  }
+  return total
 }
 
 async function vaultReads(name: string, options: OpenStoreOptions, dir: string): Promise<void> {
@@ -110,8 +167,17 @@ async function vaultReads(name: string, options: OpenStoreOptions, dir: string):
     const read = () =>
       tool.getFreshCredential({ sub: `user-${String((n += 1) % 100)}`, provider: 'github' })
     for (const concurrency of [1, CONCURRENCY]) {
-      const { samples, elapsed } = await measure(read, concurrency)
-      report(`getFreshCredential, ${name}, concurrency ${String(concurrency)}`, samples, elapsed)
+      await measure(read, concurrency) // warm-up (JIT, pool connections), not reported
+      const backends = store.kind === 'postgres' ? await backendPids(store) : []
+      const dbBefore = backendsCpuUs(backends)
+      const { samples, elapsed, cpu } = await measure(read, concurrency)
+      report(
+        `getFreshCredential, ${name}, concurrency ${String(concurrency)}`,
+        samples,
+        elapsed,
+        cpu,
+        store.kind === 'postgres' ? backendsCpuUs(backends) - dbBefore : undefined,
+      )
     }
   } finally {
     await fixture.close()
@@ -169,20 +235,23 @@ const schema = freshSchemaName()
 const postgres = (await postgresSkipReason()) === false
 try {
   process.stdout.write(
-    `node ${process.version}, ${String(SECONDS)} s per phase\n| operation | ops/s | p50 ms | p99 ms |\n|---|---|---|---|\n`,
+    `node ${process.version}, ${String(SECONDS)} s per phase\n| operation | ops/s | p50 ms | p99 ms | CPU µs/op | PostgreSQL CPU µs/op |\n|---|---|---|---|---|---|\n`,
   )
-  await rawAesGcm()
-  await envelopeOnly()
-  await vaultReads('sqlite', { kind: 'sqlite', filename: join(dir, 'bench.db') }, dir)
-  if (postgres)
+  if (want('raw')) await rawAesGcm()
+  if (want('raw')) await envelopeOnly()
+  if (want('sqlite-reads'))
+    await vaultReads('sqlite', { kind: 'sqlite', filename: join(dir, 'bench.db') }, dir)
+  if (postgres && want('postgres-reads'))
     await vaultReads('postgres', { kind: 'postgres', url: POSTGRES_TEST_URL, schema }, dir)
-  await refreshContention('sqlite', { kind: 'sqlite', filename: join(dir, 'refresh.db') }, dir)
-  if (postgres)
+  if (want('refresh'))
+    await refreshContention('sqlite', { kind: 'sqlite', filename: join(dir, 'refresh.db') }, dir)
+  if (postgres && want('refresh'))
     await refreshContention(
       'postgres',
       { kind: 'postgres', url: POSTGRES_TEST_URL, schema: `${schema}_r` },
       dir,
     )
+  emitJson({ seconds: SECONDS, concurrency: CONCURRENCY, postgres, rows })
 } finally {
   rmSync(dir, { recursive: true, force: true })
   if (postgres) {

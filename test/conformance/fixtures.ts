@@ -1,7 +1,7 @@
 // The tools, resources and prompts the MCP conformance suite's server scenarios call, added to
 // the notes example in its unauthenticated test mode. Written for this repository from the
 // scenario expectations (names and contents are what the suite checks).
-import { ResourceTemplate } from '@modelcontextprotocol/server'
+import { fromJsonSchema, ResourceTemplate } from '@modelcontextprotocol/server'
 import type { McpServer } from '@modelcontextprotocol/server'
 import * as z from 'zod'
 
@@ -26,10 +26,37 @@ const text = (t: string): { content: [{ type: 'text'; text: string }] } => ({
 const empty = z.object({})
 const promptInput = z.object({ prompt: z.string() })
 const messageInput = z.object({ message: z.string() })
-const schema2020 = z.object({
-  name: z.string().optional(),
-  address: z.object({ street: z.string().optional(), city: z.string().optional() }).optional(),
+const schema2020 = fromJsonSchema({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: {
+    address: {
+      $anchor: 'addressDef',
+      type: 'object',
+      properties: { street: { type: 'string' }, city: { type: 'string' } },
+    },
+  },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
+  additionalProperties: false,
 })
+const customHeaders = fromJsonSchema({
+  type: 'object',
+  properties: {
+    region: { type: 'string', 'x-mcp-header': 'Region' },
+    query: { type: 'string' },
+  },
+  required: ['region'],
+} as never)
 const promptArgs = z.object({ arg1: z.string(), arg2: z.string() })
 const embedArgs = z.object({ resourceUri: z.string() })
 
@@ -213,10 +240,18 @@ export function registerConformanceFixtures(server: McpServer): void {
         },
       }),
   )
+  // Raw JSON Schema, so `$schema`, `$defs`, `additionalProperties`, composition and
+  // conditional keywords reach `tools/list` unchanged (SEP-1613, SEP-2106).
   server.registerTool(
     'json_schema_2020_12_tool',
-    { description: 'JSON Schema 2020-12', inputSchema: schema2020 },
+    { description: 'Tool with JSON Schema 2020-12 features', inputSchema: schema2020 },
     (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
+  )
+  // SEP-2243: `region` is mirrored into the `Mcp-Param-Region` header, which the SDK checks.
+  server.registerTool(
+    'test_custom_headers',
+    { description: 'x-mcp-header parameters', inputSchema: customHeaders },
+    (args) => text(`custom headers: ${JSON.stringify(args)}`),
   )
 
   server.registerResource('static-text', 'test://static-text', { mimeType: 'text/plain' }, () => ({

@@ -1,6 +1,7 @@
 // `mandate connect --no-browser` (a real child process, stdin/stdout pipes) against a real
-// `mandate serve`: the printed sign-in URL is followed in Chromium, tools are listed, and a
-// call that needs a wider scope prints a second URL (step-up) and then succeeds.
+// `mandate serve`: the printed sign-in URL is followed in Chromium, tools are listed, the write
+// tool works at once (the 401 asked for read and write), and a call that needs MFA prints a
+// second URL (step-up) and then succeeds.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { spawnCli } from '../support/cli.ts'
@@ -24,7 +25,7 @@ void describe('mandate connect against mandate serve', { skip: chromiumSkip }, (
     dir.remove()
   })
 
-  it('signs in through the printed URL, lists tools, steps up for create_note', async () => {
+  it('signs in through the printed URL, lists tools, creates a note, steps up for MFA', async () => {
     const child = spawnCli(
       ['connect', serve.mcpUrl, '--no-browser', '--store', 'memory', '--allow-loopback'],
       { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined } },
@@ -34,7 +35,7 @@ void describe('mandate connect against mandate serve', { skip: chromiumSkip }, (
     child.stderr?.resume()
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     const waitFor = async (pattern: RegExp, from = 0): Promise<RegExpExecArray> => {
-      const deadline = Date.now() + 30_000
+      const deadline = Date.now() + 120_000
       for (;;) {
         const match = pattern.exec(out.slice(from))
         if (match !== null) return match
@@ -53,13 +54,17 @@ void describe('mandate connect against mandate serve', { skip: chromiumSkip }, (
       await followPrintedUrl(0)
       await waitFor(/Type "help" for commands\./)
       assert.match(out, /list_notes/)
-      const mark = out.length
       child.stdin?.write('call create_note {"title":"from the terminal","body":"hi"}\n')
+      await waitFor(/from the terminal/)
+      const mark = out.length
+      child.stdin?.write('call delete_all_notes {}\n')
       await followPrintedUrl(mark)
-      await waitFor(/from the terminal/, mark)
+      await waitFor(/deleted 1 notes/, mark)
       child.stdin?.write('quit\n')
       assert.equal(await exited, 0)
-      assert.deepEqual(user.pages, [['Sign in', 'Allow access?'], ['Allow access?']])
+      assert.equal(user.pages.length, 2)
+      assert.deepEqual(user.pages[0], ['Sign in', 'Allow access?'])
+      assert.ok(user.pages[1]?.includes('Set up a second factor'), user.pages[1]?.join(' | '))
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }

@@ -1,8 +1,8 @@
 // End to end: `mandate serve` (SQLite, port 0) with users from `mandate users add`, the SDK v2
 // client with @mandate/client's auth (discovery from the 401, DCR, PKCE, resource, DPoP) and a
 // person in Chromium on the authorization server's pages, redirected to the client's loopback
-// listener. Then refresh, MFA step-up (TOTP enrolled and entered in the browser), scope step-up
-// and the resource server's audience check.
+// listener. Then refresh, MFA step-up (TOTP enrolled and entered in the browser) and the
+// resource server's audience check.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -101,33 +101,33 @@ void describe(
       assert.equal(request.searchParams.get('code_challenge_method'), 'S256')
       assert.deepEqual(alice.pages[0], ['Sign in', 'Allow access?'])
 
-      // The first token carries what the 401 asked for; tools/list shows what it can call.
+      // The 401 names what a session with the demo needs, read and write (docs/server.md
+      // "Discoverable step-up"); tools/list shows every tool, with requirements in _meta.
       const listedTools = async () => (await client.listTools()).tools.map((t) => t.name).sort()
-      assert.deepEqual(await listedTools(), ['calendar_today', 'list_notes', 'read_note', 'whoami'])
-      assert.equal((await claims(mandate))['scope'], 'notes:read')
+      const everyTool = [
+        'calendar_today',
+        'create_note',
+        'delete_all_notes',
+        'list_notes',
+        'read_note',
+        'whoami',
+      ]
+      assert.deepEqual(await listedTools(), everyTool)
+      const first = (request.searchParams.get('scope') ?? '').split(' ')
+      assert.ok(first.includes('notes:read') && first.includes('notes:write'), first.join(' '))
+      assert.equal((await claims(mandate))['scope'], 'notes:read notes:write')
 
-      // Scope step-up: create_note → 403 insufficient_scope → a new authorization for the union
-      // (the DCR client was registered with notes:read only), consent for notes:write, retried.
+      // The write tool needs no step-up (the scope step-up itself: packages/server/test).
       const created = JSON.parse(
         text(
           await client.callTool({ name: 'create_note', arguments: { title: 'e2e', body: 'hi' } }),
         ),
       ) as { id: string; title: string }
       assert.equal(created.title, 'e2e')
-      assert.ok(statuses.includes('step-up'))
-      assert.equal(authorizations.length, 2)
-      const union = (authorizations[1]?.searchParams.get('scope') ?? '').split(' ')
-      assert.ok(union.includes('notes:read') && union.includes('notes:write'), union.join(' '))
-      assert.equal(alice.pages[1]?.at(-1), 'Allow access?')
-      assert.deepEqual((await claims(mandate))['scope'], 'notes:read notes:write')
-      // delete_all_notes needs acr=mfa, which this token lacks: docs/server.md filters it out.
-      assert.deepEqual(await listedTools(), [
-        'calendar_today',
-        'create_note',
-        'list_notes',
-        'read_note',
-        'whoami',
-      ])
+      assert.ok(!statuses.includes('step-up'))
+      assert.equal(authorizations.length, 1)
+      // delete_all_notes needs acr=mfa, which this token lacks: listed still, refused on call.
+      assert.deepEqual(await listedTools(), everyTool)
       const listed: unknown = JSON.parse(
         text(await client.callTool({ name: 'list_notes', arguments: {} })),
       )
@@ -148,22 +148,21 @@ void describe(
       assert.equal(typeof token['auth_time'], 'number')
       assert.ok((token['cnf'] as { jkt?: string } | undefined)?.jkt)
 
-      // Age the stored access token: the next call refreshes (no browser), with a new token.
+      // Age the stored access token (through the provider, which writes the store and its own
+      // view of it): the next call refreshes (no browser), with a new token.
+      const current = await mandate.provider.tokens()
+      assert.ok(current?.issuer)
+      const oldAccess = current.access_token
+      await mandate.provider.saveTokens({ ...current, expires_in: -5 })
       const key = `${new URL(serve.mcpUrl).origin}${new URL(serve.mcpUrl).pathname}`
-      const saved = await store.load(key)
-      assert.ok(saved?.latestIssuer)
-      const entry = saved.tokens[saved.latestIssuer]
-      assert.ok(entry)
-      const oldAccess = entry.access_token
-      entry.expires_at = Math.floor(Date.now() / 1000) - 5
-      await store.save(key, saved)
-      ;(mandate.provider as unknown as { cache: unknown }).cache = undefined
+      const aged = (await store.load(key))?.tokens[current.issuer]?.expires_at
+      assert.ok(aged !== undefined && aged < Math.floor(Date.now() / 1000))
       const again: unknown = JSON.parse(
         text(await client.callTool({ name: 'list_notes', arguments: {} })),
       )
       assert.deepEqual(again, listed)
       assert.ok(statuses.includes('refreshing'))
-      assert.equal(authorizations.length, 2, 'refreshed without the browser')
+      assert.equal(authorizations.length, 1, 'refreshed without the browser')
       const refreshed = (await mandate.provider.tokens()) as { access_token: string } | undefined
       assert.ok(refreshed !== undefined && refreshed.access_token !== oldAccess)
     })
@@ -178,11 +177,11 @@ void describe(
       const stepUp = authorizations.at(-1)
       assert.ok(stepUp)
       assert.equal(stepUp.searchParams.get('acr_values'), 'mfa')
-      // Initial sign-in, scope step-up (create_note), MFA step-up: no refused request between
-      // (the DCR client may ask for `openid`, which acr_values needs at this AS).
-      assert.equal(authorizations.length, 3)
+      // Initial sign-in (read and write, so create_note needs no step-up), MFA step-up: no
+      // refused request between (the DCR client may ask for `openid`, which acr_values needs).
+      assert.equal(authorizations.length, 2)
       assert.ok(stepUp.searchParams.get('scope')?.split(' ').includes('openid'))
-      assert.deepEqual(bob.pages[2], [
+      assert.deepEqual(bob.pages[1], [
         'Sign in',
         'Set up a second factor',
         'Save your recovery codes',

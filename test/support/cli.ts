@@ -53,7 +53,7 @@ export function collect(child: ChildProcess, options: CliOptions = {}): Promise<
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   child.stdin?.end(options.stdin ?? '')
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000) // guards a hang only
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer)
@@ -68,7 +68,7 @@ export function collect(child: ChildProcess, options: CliOptions = {}): Promise<
  */
 export function waitForListening(
   child: ChildProcess,
-  timeoutMs = 10_000,
+  timeoutMs = 180_000, // guards a hang only: a loaded CI machine starts slowly
 ): Promise<{ url: URL; banner: string }> {
   return new Promise((resolve, reject) => {
     let seen = ''

@@ -1,25 +1,12 @@
 import { defineTool } from '@mandate/server'
 import type { ProtectedTool } from '@mandate/server'
-import type {
-  CallToolResult,
-  InputRequiredResult,
-  ServerContext,
-} from '@modelcontextprotocol/server'
+import type { Linking, LinkedCredentials } from '@mandate/server/linking'
 
 /**
- * The part of `@mandate/server`'s `Linking` this tool uses (structural, so the example does not
- * depend on how the toolkit exports it).
+ * Where a linked-account tool gets its credentials: the server's `Linking`
+ * (`@mandate/server/linking`), of which it uses only `credentials(ctx, options)`.
  */
-export interface CalendarLinking {
-  credentials(
-    ctx: ServerContext,
-    access: readonly { provider: string; scopes?: readonly string[] }[],
-    options?: { rejected?: Readonly<Record<string, { access_token?: string }>> },
-  ): Promise<
-    | { ok: true; credentials: Readonly<Record<string, { access_token?: string }>> }
-    | { ok: false; answer: CallToolResult | InputRequiredResult }
-  >
-}
+export type CredentialsSource = Pick<Linking, 'credentials'>
 
 /** The third-party access `calendar_today` declares (the vault refuses anything else). */
 export const CALENDAR_ACCESS = [{ provider: 'demo-calendar', scopes: ['calendar.read'] }] as const
@@ -35,24 +22,23 @@ interface Today {
  * reaches the client or the model, only the events do.
  * @param api the calendar API base, e.g. `startDemoCalendarProvider(…).api`
  */
-export function calendarTodayTool(linking: CalendarLinking, api: string): ProtectedTool {
+export function calendarTodayTool(linking: CredentialsSource, api: string): ProtectedTool {
   return defineTool(
     'calendar_today',
     {
       title: "Today's calendar",
       description: "Lists today's events in the user's Demo Calendar (asks to link it first).",
       annotations: { readOnlyHint: true, openWorldHint: true },
+      access: CALENDAR_ACCESS,
     },
     async (ctx) => {
-      let outcome = await linking.credentials(ctx, CALENDAR_ACCESS)
+      let outcome = await linking.credentials(ctx)
       if (!outcome.ok) return outcome.answer
       let response = await readToday(api, outcome.credentials)
       if (response.status === 401) {
         // Revoked or expired early at the provider: the vault refreshes it now, once (or asks
         // the user to link again when it cannot).
-        outcome = await linking.credentials(ctx, CALENDAR_ACCESS, {
-          rejected: outcome.credentials,
-        })
+        outcome = await linking.credentials(ctx, { rejected: outcome.credentials })
         if (!outcome.ok) return outcome.answer
         response = await readToday(api, outcome.credentials)
       }
@@ -71,10 +57,7 @@ export function calendarTodayTool(linking: CalendarLinking, api: string): Protec
   )
 }
 
-function readToday(
-  api: string,
-  credentials: Readonly<Record<string, { access_token?: string }>>,
-): Promise<Response> {
+function readToday(api: string, credentials: LinkedCredentials): Promise<Response> {
   const token = credentials['demo-calendar']?.access_token ?? ''
   return fetch(`${api}/today`, {
     headers: { authorization: `Bearer ${token}` },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 
+/** One note of one user. */
 export interface Note {
   id: string
   title: string

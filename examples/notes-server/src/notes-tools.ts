@@ -3,6 +3,7 @@ import type { ProtectedTool } from '@mandate/server'
 import * as z from 'zod'
 import type { NotesStore } from './notes-store.ts'
 
+/** The notes server's OAuth scopes: reading and changing one's own notes. */
 export const NOTES_SCOPES = { read: 'notes:read', write: 'notes:write' } as const
 
 // Schemas are built once here, not per request (docs/performance.md).
@@ -26,6 +27,9 @@ export function notesTools(store: NotesStore): ProtectedTool[] {
           scopes: id.scopes,
           acr: id.acr,
           dpop: id.jkt !== undefined,
+          // RFC 8693 §4.1: who acts for the user (a gateway, and the client before it).
+          ...(id.act === undefined ? {} : { act: id.act }),
+          principal: id.principal,
         }
         return text(JSON.stringify(who))
       },
@@ -71,9 +75,9 @@ export function notesTools(store: NotesStore): ProtectedTool[] {
       'delete_all_notes',
       {
         title: 'Delete all notes',
-        description: 'Deletes every one of your notes (needs a recent multi-factor sign-in)',
+        description: 'Deletes every one of your notes (needs a person with a recent MFA sign-in)',
         annotations: { destructiveHint: true },
-        requires: { scopes: [NOTES_SCOPES.write], acr: ['mfa'], maxAgeSeconds: 600 },
+        requires: { scopes: [NOTES_SCOPES.write], acr: ['mfa'], maxAgeSeconds: 600, person: true },
       },
       (ctx) => text(`deleted ${String(store.deleteAll(getIdentity(ctx).sub))} notes`),
     ),

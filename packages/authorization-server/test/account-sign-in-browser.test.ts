@@ -8,13 +8,13 @@ import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { getMeta } from '@mandate/store'
 import type { Store } from '@mandate/store'
+import { openValue } from '@mandate/vault'
 import { sqliteBackend } from '../../../test/support/stores.ts'
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../../test/support/browser.ts'
-import { authorize, PASSWORD, startServer } from './support/harness.ts'
+import { authorize, PASSWORD, startServer, TEST_KEYS } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
-import { unseal } from '../src/lib/seal.ts'
-import { signInCookieName, signSignInState } from '../src/lib/sign-in-state.ts'
-import type { SignInClaims } from '../src/lib/sign-in-state.ts'
+import { signInCookieName, signSignInState } from '../src/sessions/sign-in-state.ts'
+import type { SignInClaims } from '../src/sessions/sign-in-state.ts'
 
 const skip = chromiumSkipReason()
 
@@ -165,7 +165,11 @@ void describe('account sign-in in Chromium (no JavaScript)', { skip }, () => {
 
     // Expired: correctly signed, bound to this browser's cookie, but past its expiry.
     const sealed = (await getMeta(store, 'as.cookie-secret')) ?? ''
-    const secret = unseal(undefined, sealed, 'mandate:as.cookie-secret')
+    const secret = await openValue(
+      TEST_KEYS,
+      { purpose: 'installation_secret', recordId: 'as.cookie-secret' },
+      sealed,
+    )
     refused(
       await open(a, withState(signSignInState(secret, { ...claims, exp: Date.now() - 1000 }))),
     )

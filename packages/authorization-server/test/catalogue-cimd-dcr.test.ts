@@ -78,7 +78,10 @@ void describe('catalogue I: CIMD, SSRF and DCR', () => {
         json(doc(path, { token_endpoint_auth_method: 'client_secret_basic' }))
       else if (path === '/with-secret.json')
         json(doc(path, { client_secret: 'nope-nope-nope-nope' }))
-      else if (path === '/redirect.json') res.writeHead(302, { location: '/client.json' }).end()
+      else if (path === '/redirect.json')
+        res.writeHead(302, { location: '/redirect-target.json' }).end()
+      // What a followed redirect would find: a document valid for the redirecting client_id.
+      else if (path === '/redirect-target.json') json(doc('/redirect.json'))
       else if (path === '/big.json') json(doc(path, { client_name: 'x'.repeat(200_000) }))
       else if (path === '/ssrf.json') json(doc(path))
       else res.writeHead(404).end()
@@ -142,7 +145,8 @@ void describe('catalogue I: CIMD, SSRF and DCR', () => {
   void it('catalogue #137: a CIMD redirect is not followed', async () => {
     const result = await authorizeStatus(dev, `${base}/redirect.json`)
     assert.equal(result.status, 400)
-    assert.equal(hits.get('/client.json') ?? 0, hits.get('/client.json') ?? 0)
+    assert.ok((hits.get('/redirect.json') ?? 0) >= 1, 'the document URL itself was fetched')
+    assert.equal(hits.get('/redirect-target.json') ?? 0, 0)
     assert.match(result.body, /invalid_client/)
   })
 

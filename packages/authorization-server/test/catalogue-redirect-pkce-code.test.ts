@@ -83,14 +83,14 @@ void describe('catalogue A–C: redirects, PKCE, codes, token endpoint', () => {
     })
   }
 
+  // Another port is accepted for this native client (RFC 8252 §7.3): loopback-redirect-port.test.ts.
   for (const variant of [
-    'http://127.0.0.1:7778/callback',
     'http://localhost:7777/callback',
     'http://[::1]:7777/callback',
     'http://127.0.0.2:7777/callback',
     'https://127.0.0.1:7777/callback',
   ]) {
-    void it(`catalogue #2: loopback redirect URI matched exactly (MCP), ${variant} refused`, async () => {
+    void it(`catalogue #2: only the port of a loopback redirect URI varies, ${variant} refused`, async () => {
       const result = await attempt({ redirect_uri: variant })
       assert.equal(result.status, 400)
       assert.equal(result.location, null)

@@ -280,7 +280,7 @@ void describe('catalogue D, E, G, H: refresh, JWT, DPoP replay, token exchange',
     assert.equal(second.status, 200)
     assert.deepEqual(decodeJwt(String(second.body['access_token']))['act'], {
       sub: ORCHESTRATOR_CLIENT,
-      act: { sub: GATEWAY_CLIENT },
+      act: { sub: GATEWAY_CLIENT, act: { sub: PUBLIC_CLIENT } },
     })
   })
 

@@ -24,7 +24,7 @@ import {
   tokenRequest,
 } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
-import { listGrantsOf } from '../src/lib/grants.ts'
+import { listGrantsOf } from '../src/grants/grant-summaries.ts'
 
 void describe('authorization server end to end (oauth4webapi)', () => {
   const backend = sqliteBackend()
@@ -92,10 +92,28 @@ void describe('authorization server end to end (oauth4webapi)', () => {
     const result = await authorize(h, { username: 'june', untick: ['tools:write'] })
     const tokens = await redeem(h, result)
     assert.equal(decodeJwt(tokens.access_token)['scope'], 'tools:read')
-    // The unticked scope was rejected, and that choice is remembered too.
-    const again = await authorize(h, { username: 'june' })
-    assert.equal(again.consentShown, false)
-    assert.equal(decodeJwt((await redeem(h, again)).access_token)['scope'], 'tools:read')
+    // What was granted is remembered: asking for it alone needs no consent page.
+    const granted = await authorize(h, { username: 'june', scope: 'tools:read' })
+    assert.equal(granted.consentShown, false)
+    assert.equal(decodeJwt((await redeem(h, granted)).access_token)['scope'], 'tools:read')
+    // A request that names the declined scope again asks the person again (a step-up must be
+    // possible), and a second "no" is respected as the first was.
+    const declinedAgain = await authorize(h, { username: 'june', untick: ['tools:write'] })
+    assert.equal(declinedAgain.consentShown, true)
+    assert.equal(decodeJwt((await redeem(h, declinedAgain)).access_token)['scope'], 'tools:read')
+  })
+
+  void it('step-up: a scope declined once is granted when the person ticks it later', async () => {
+    await h.server.users.add({ username: 'kim', password: PASSWORD })
+    const declined = await authorize(h, { username: 'kim', untick: ['tools:write'] })
+    assert.equal(decodeJwt((await redeem(h, declined)).access_token)['scope'], 'tools:read')
+    const stepUp = await authorize(h, { username: 'kim' })
+    assert.equal(stepUp.consentShown, true)
+    const scopes = String(decodeJwt((await redeem(h, stepUp)).access_token)['scope']).split(' ')
+    assert.deepEqual(scopes.sort(), ['tools:read', 'tools:write'])
+    // And now remembered: no page for the same request.
+    const after = await authorize(h, { username: 'kim' })
+    assert.equal(after.consentShown, false)
   })
 
   void it('consent is remembered per user and client across sessions; revoking the grant forgets it', async () => {
@@ -214,7 +232,7 @@ void describe('authorization server end to end (oauth4webapi)', () => {
     const claims = decodeJwt(exchanged.access_token)
     assert.equal(claims.aud, DOWNSTREAM)
     assert.equal(claims['scope'], 'tools:read')
-    assert.deepEqual(claims['act'], { sub: GATEWAY_CLIENT })
+    assert.deepEqual(claims['act'], { sub: GATEWAY_CLIENT, act: { sub: PUBLIC_CLIENT } })
     assert.equal(claims.sub, decodeJwt(tokens.access_token).sub)
     assert.ok((claims.exp ?? 0) <= (decodeJwt(tokens.access_token).exp ?? 0))
   })

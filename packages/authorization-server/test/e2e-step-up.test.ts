@@ -8,7 +8,7 @@ import type { Store } from '@mandate/store'
 import { BrowserAgent, parseForm } from './support/browser-agent.ts'
 import { authorize, PASSWORD, redeem, REDIRECT_URI, startServer } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
-import { currentStep, totpAt } from '../src/lib/totp.ts'
+import { currentStep, totpAt } from '../src/mfa/totp.ts'
 
 void describe('users, TOTP and step-up', () => {
   const backend = sqliteBackend()
@@ -41,21 +41,30 @@ void describe('users, TOTP and step-up', () => {
     })
     assert.ok(stepped.enrolledSecret)
     assert.equal(stepped.recoveryCodes.length, 10)
+    assert.equal(stepped.recoveryCodesCacheControl, 'no-store', 'no cache keeps the codes')
     const tokens = await redeem(h, stepped)
     assert.equal(decodeJwt(tokens.access_token)['acr'], 'mfa')
     assert.deepEqual(decodeJwt(tokens.access_token)['amr'], ['pwd', 'otp'])
     assert.ok(h.audit.some((e) => e.type === 'mfa.enrolled'))
 
     // Enrolled users always give a second factor; a TOTP step is accepted once only.
+    // One step for both attempts: a replay is the same code, whenever the clock turns.
     const secret = stepped.enrolledSecret
-    const next = await authorize(h, {
-      username: 'carol',
-      totp: () => totpAt(secret, currentStep() + 1),
-    })
+    const step = currentStep() + 1
+    const next = await authorize(h, { username: 'carol', totp: () => totpAt(secret, step) })
     assert.equal(decodeJwt((await redeem(h, next)).access_token)['acr'], 'mfa')
     await assert.rejects(
-      authorize(h, { username: 'carol', totp: () => totpAt(secret, currentStep() + 1) }),
+      authorize(h, { username: 'carol', totp: () => totpAt(secret, step) }),
       /authorization did not complete|unexpected page/,
+    )
+    // Refused as a replay, not as out of the ±1 step window: at a time the window holds it,
+    // the used step is still refused and the next one is accepted.
+    const carol = (await h.server.users.findByUsername('carol'))?.id ?? ''
+    const withinWindow = step * 30_000
+    assert.equal(await h.server.users.verifyTotp(carol, totpAt(secret, step), withinWindow), false)
+    assert.equal(
+      await h.server.users.verifyTotp(carol, totpAt(secret, step + 1), withinWindow),
+      true,
     )
 
     // A recovery code works once.
@@ -65,7 +74,11 @@ void describe('users, TOTP and step-up', () => {
       'pwd',
       'recovery',
     ])
-    await assert.rejects(authorize(h, { username: 'carol', totp: () => code }))
+    // Refused again and again on the second-factor page: the flow never reaches the client.
+    await assert.rejects(authorize(h, { username: 'carol', totp: () => code }), {
+      name: 'Error',
+      message: 'authorization did not complete',
+    })
   })
 
   void it('max_age=0 forces a fresh login even with a live session', async () => {

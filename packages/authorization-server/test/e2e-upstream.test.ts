@@ -107,7 +107,7 @@ void describe('upstream OpenID provider login', () => {
     }).toString()
     let step = await agent.follow(url.href, REDIRECT_URI)
     const start = parseForm(step.html ?? '', '/upstream')
-    assert.match(step.html ?? '', /Sign in with Acme IdP/)
+    assert.match(step.html ?? '', /Sign in with <span translate="no">Acme IdP<\/span>/)
     step = await agent.follow(new URL(start.action, h.issuer).href, REDIRECT_URI, {
       form: start.fields,
     })

@@ -5,8 +5,12 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { sqliteBackend } from '../../../test/support/stores.ts'
+import { getMeta } from '@mandate/store'
 import type { Store } from '@mandate/store'
+import { createAuthorizationServer } from '../src/index.ts'
+import type { AuthorizationServerOptions } from '../src/index.ts'
 import { authorize, redeem, RESOURCE, startServer } from './support/harness.ts'
+import { serverOptions } from './support/server-options.ts'
 import type { Harness } from './support/harness.ts'
 
 void describe('signing keys and storage', () => {
@@ -35,12 +39,15 @@ void describe('signing keys and storage', () => {
   void it('catalogue #82: a new key is published before it signs; the old key stays published', async () => {
     const before = await redeem(h, await authorize(h))
     const oldKid = decodeProtectedHeader(before.access_token).kid ?? ''
-    const newKid = await h.server.rotateSigningKey({ publishLeadMs: 1_500, retainMs: 60_000 })
-    await sleep(200)
+    // The lead is generous so that the sign-in "during" it finishes inside it on a loaded
+    // machine; the test then waits for the activation instant itself, not a fixed time.
+    const publishLeadMs = 15_000
+    const activatesAt = Date.now() + publishLeadMs
+    const newKid = await h.server.rotateSigningKey({ publishLeadMs, retainMs: 60_000 })
     assert.deepEqual((await jwksKids()).sort(), [oldKid, newKid].sort())
     const during = await redeem(h, await authorize(h))
     assert.equal(decodeProtectedHeader(during.access_token).kid, oldKid)
-    await sleep(1_500)
+    await sleep(Math.max(0, activatesAt - Date.now()) + 100)
     const after = await redeem(h, await authorize(h))
     assert.equal(decodeProtectedHeader(after.access_token).kid, newKid)
     const jwks = createRemoteJWKSet(new URL(h.as.jwks_uri ?? ''))
@@ -61,5 +68,39 @@ void describe('signing keys and storage', () => {
       assert.ok(!dump.includes(secret))
     }
     assert.ok(rows.length > 0)
+  })
+
+  void it('issue 11 #2: signing keys, TOTP secrets and installation secrets are vault envelopes', async () => {
+    const carol = await h.server.users.add({ username: 'carol', password: 'carol-password' })
+    await h.server.users.beginTotp(carol.id)
+    const sealed = [
+      ...(await store.db.selectFrom('as_signing_keys').select('private_jwk').execute()).map(
+        (row) => row.private_jwk,
+      ),
+      (
+        await store.db
+          .selectFrom('as_users')
+          .select('totp_secret')
+          .where('id', '=', carol.id)
+          .executeTakeFirst()
+      )?.totp_secret,
+      await getMeta(store, 'as.cookie-secret'),
+      await getMeta(store, 'as.dpop-nonce-secret'),
+    ]
+    assert.ok(sealed.length >= 4)
+    // `mv1.<key version>.…`: the vault's envelope, so rotation, re-wrap and retire cover them.
+    for (const value of sealed) assert.match(value ?? '', /^mv1\.1\.[\w-]+\.[\w-]+$/)
+  })
+
+  void it('issue 11 #2: without keys the server refuses to start (nothing is stored in clear)', async () => {
+    const options: AuthorizationServerOptions = serverOptions(h.issuer, store)
+    // Positive control: the same options with the key wrapper start a server.
+    const started = await createAuthorizationServer(options)
+    await started.close()
+    const { keys: _keys, ...withoutKeys } = options
+    await assert.rejects(createAuthorizationServer(withoutKeys as AuthorizationServerOptions), {
+      code: 'ERR_AS_CONFIG',
+      message: /keys is required/,
+    })
   })
 })

@@ -21,6 +21,7 @@ import {
   publicClient,
   PUBLIC_CLIENT,
   redeem,
+  TEST_KEYS,
 } from './support/harness.ts'
 import type { Endpoint } from './support/harness.ts'
 
@@ -36,7 +37,7 @@ void describe('multi-instance on PostgreSQL (two processes)', { skip }, () => {
 
   before(async () => {
     store = await backend.open({ migrate: true })
-    await new Users(store).add({ username: 'alice', password: PASSWORD })
+    await new Users(store, TEST_KEYS).add({ username: 'alice', password: PASSWORD })
     balancer = createServer((req, res) => {
       // Routes by `x-instance` (a, b); the browser's requests go to a.
       const port = req.headers['x-instance'] === 'b' ? ports[1] : ports[0]

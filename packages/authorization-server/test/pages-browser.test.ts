@@ -26,8 +26,8 @@ import {
   tokenRequest,
 } from './support/harness.ts'
 import type { Harness } from './support/harness.ts'
-import { currentStep, totpAt } from '../src/lib/totp.ts'
-import { qrCodeSvg } from '../src/lib/qr-code.ts'
+import { currentStep, totpAt } from '../src/mfa/totp.ts'
+import { qrCodeSvg } from '../src/mfa/qr-code.ts'
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../../test/support/browser.ts'
 
 const SHOTS = join(process.cwd(), 'test-results', 'authorization-server')
@@ -131,7 +131,7 @@ void describe('pages in Chromium (no JavaScript)', { skip }, () => {
     await page.goto(`${h.issuer}/account`)
     await page.screenshot({ path: join(SHOTS, 'account.png'), fullPage: true })
     await page
-      .getByRole('button', { name: /Revoke access of mcp-client/ })
+      .getByRole('button', { name: /Revoke access of .*mcp-client/ })
       .first()
       .click()
     await page.waitForURL(`${h.issuer}/account`)
@@ -202,9 +202,9 @@ void describe('pages in Chromium (no JavaScript)', { skip }, () => {
 
     // The account page lists one grant for the client; revoking it revokes its tokens.
     await page.goto(`${h.issuer}/account`)
-    const revoke = page.getByRole('button', { name: /Revoke access of mcp-client/ })
+    const revoke = page.getByRole('button', { name: /Revoke access of .*mcp-client/ })
     assert.equal(await revoke.count(), 1)
-    assert.match((await page.locator('.grants li').textContent()) ?? '', /tools:read.*tools:write/)
+    assert.match((await page.getByTestId('agent').textContent()) ?? '', /tools:read.*tools:write/)
     await page.screenshot({ path: join(SHOTS, 'account-remembered-grant.png'), fullPage: true })
     await revoke.click()
     await page.waitForURL(`${h.issuer}/account`)

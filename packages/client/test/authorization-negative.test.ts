@@ -3,7 +3,12 @@ import { after, describe, test } from 'node:test'
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { Authorizer } from '@mandate/client'
-import { ClientError, createMandateAuth, createMemoryStore } from '@mandate/client'
+import {
+  AuthorizationError,
+  ClientError,
+  createMandateAuth,
+  createMemoryStore,
+} from '@mandate/client'
 
 import type { HostileServers, HostileSetup } from './support/hostile-servers.ts'
 import { goodAsMetadata, startHostileServers } from './support/hostile-servers.ts'
@@ -55,6 +60,13 @@ async function connect(
   } finally {
     await client.close().catch(() => undefined)
   }
+}
+
+function authorizationErrorOf(error: unknown): AuthorizationError | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof AuthorizationError) return e
+  }
+  return undefined
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -201,6 +213,27 @@ void describe('authorization as a client: refusals', () => {
       authorizer,
     )
     assert.equal(codeOf(error), 'ERR_CLIENT_ISSUER_MISMATCH')
+  })
+
+  void test('RFC 6749 §4.1.2.1: an error response is a typed AuthorizationError with its OAuth code', async () => {
+    const setup: HostileSetup = {
+      prm: (mcp, as) => ({ resource: mcp, authorization_servers: [as] }),
+      asMetadata: goodAsMetadata,
+    }
+    const denied = authorizationErrorOf(await connect(setup, recordingAuthorizer()))
+    assert.ok(denied)
+    assert.equal(denied.code, 'ERR_CLIENT_AUTHORIZATION_DENIED')
+    assert.equal(denied.error, 'access_denied')
+    // A value that is not a plain error code is not passed on as one.
+    const odd = authorizationErrorOf(
+      await connect(
+        setup,
+        recordingAuthorizer((_url, state) => new URLSearchParams({ error: 'Bad <b>', state })),
+      ),
+    )
+    assert.ok(odd)
+    assert.equal(odd.error, 'invalid_response')
+    assert.equal(odd.message, 'authorization failed: invalid_response')
   })
 
   void test('catalogue #166: the authorization request carries resource, PKCE S256 and state', async () => {

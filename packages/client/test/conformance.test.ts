@@ -27,7 +27,9 @@ after(async () => {
 async function run(args: string[]): Promise<{ code: number | null; text: string }> {
   const child = spawn(
     process.execPath,
-    [harness, 'client', '--command', entry, '-o', output, ...args],
+    // The harness runs a suite's scenarios at once, each a fresh client process: its 30 s
+    // default per scenario is too short on a loaded 2-core machine; a timeout only stops a hang.
+    [harness, 'client', '--command', entry, '--timeout', '300000', '-o', output, ...args],
     {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1' },
@@ -59,6 +61,11 @@ void describe('MCP conformance, client scenarios', () => {
     'auth/resource-mismatch',
     'auth/offline-access-scope',
     'auth/offline-access-not-supported',
+    // Authorization extensions (issue 17): client credentials and Enterprise-Managed
+    // Authorization (test/conformance/client-extensions.ts).
+    'auth/client-credentials-jwt',
+    'auth/client-credentials-basic',
+    'auth/cross-app-access-complete-flow',
   ]) {
     void test(`scenario ${scenario} passes`, async () => {
       const { code, text } = await run(['--scenario', scenario])

@@ -30,7 +30,7 @@ const tmux = (...args: string[]): string =>
 let session = 'connect'
 const screen = (): string => tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', session)
 
-async function waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+async function waitFor(pattern: RegExp, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const text = screen()
@@ -63,7 +63,7 @@ async function playBrowser(): Promise<number> {
   return count
 }
 
-async function untilScreen(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+async function untilScreen(pattern: RegExp, timeoutMs = 120_000): Promise<string> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     await playBrowser()
@@ -138,7 +138,7 @@ void describe(
 
       tmux('send-keys', '-t', 'connect', '-l', 'quit')
       tmux('send-keys', '-t', 'connect', 'Enter')
-      const deadline = Date.now() + 10_000
+      const deadline = Date.now() + 120_000
       for (;;) {
         try {
           tmux('has-session', '-t', 'connect')
@@ -148,6 +148,30 @@ void describe(
         if (Date.now() > deadline) assert.fail('connect did not exit')
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
+    })
+
+    void test('quit while the sign-in is still waiting leaves at once, and nothing keeps it alive', async () => {
+      session = 'quit'
+      const command = [
+        'env -u DISPLAY -u WAYLAND_DISPLAY',
+        JSON.stringify(process.execPath),
+        '--conditions=@mandate/source --disable-warning=ExperimentalWarning',
+        JSON.stringify(fixture),
+        JSON.stringify(env.mcpUrl),
+        '--no-browser --allow-loopback --store memory',
+        // The pane stays after exit so the exit status can be read.
+        '; echo "exited with $?"; sleep 600',
+      ].join(' ')
+      tmux('new-session', '-d', '-s', 'quit', '-x', '220', '-y', '60', command)
+      const waiting = await waitFor(/waiting for you to finish in the browser/)
+      assert.match(waiting, /Open this URL in your browser:/)
+      tmux('send-keys', '-t', 'quit', '-l', 'quit')
+      tmux('send-keys', '-t', 'quit', 'Enter')
+      // The sign-in limit is 5 minutes: this only stops a hang.
+      const done = await waitFor(/^exited with (\d+)$/m, 60_000)
+      assert.match(done, /^exited with 0$/m)
+      assert.doesNotMatch(done, /Request timed out|error:/)
+      tmux('kill-session', '-t', 'quit')
     })
 
     void test('URL elicitation: the consent prompt shows server, message and link; the call is retried', async () => {

@@ -52,6 +52,6 @@ void describe('credentials keyed by issuer', () => {
     p.saveCodeVerifier('v1')
     const second = p.state()
     assert.notEqual(first, second)
-    assert.throws(() => p.codeVerifier())
+    assert.throws(() => p.codeVerifier(), { code: 'ERR_CLIENT_STATE_MISMATCH' })
   })
 })

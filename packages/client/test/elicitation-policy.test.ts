@@ -36,6 +36,32 @@ void describe('URL elicitation: domain policy and display', () => {
     assert.equal(decision.allowed, false)
   })
 
+  void test('catalogue #185: a bare allow entry is that host only; *. adds its subdomains', () => {
+    const to = (url: string, allow: string[]) =>
+      evaluateElicitationUrl(url, server, { allow }).allowed
+    assert.equal(to('https://sub.github.example/login', ['github.example']), false)
+    assert.equal(to('https://badgithub.example/login', ['*.github.example']), false)
+    assert.equal(to('https://github.example.evil.test/login', ['*.github.example']), false)
+    // Positive controls: the same URLs with a matching entry.
+    assert.equal(to('https://github.example/login', ['github.example']), true)
+    assert.equal(to('https://sub.github.example/login', ['*.github.example']), true)
+    assert.equal(to('https://github.example/login', ['*.github.example']), true)
+  })
+
+  void test('catalogue #185: a trailing root dot does not slip past the deny list', () => {
+    for (const url of ['https://evil.example./x', 'https://a.evil.example./x']) {
+      const decision = evaluateElicitationUrl(url, server, {
+        allow: ['*.evil.example'],
+        deny: ['*.evil.example'],
+      })
+      assert.equal(decision.allowed, false, url)
+    }
+    const control = evaluateElicitationUrl('https://a.evil.example./x', server, {
+      allow: ['*.evil.example'],
+    })
+    assert.equal(control.allowed, true)
+  })
+
   for (const lookalike of [
     'https://mcp.rnandate.example/connect',
     'https://mcp.m4ndate.example/connect',

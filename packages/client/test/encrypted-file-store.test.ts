@@ -98,7 +98,7 @@ void describe('encrypted file credential store', () => {
       sample('t'),
     )
     assert.equal(secrets.size, 1)
-    await assert.rejects(stat(`${path}.key`))
+    await assert.rejects(stat(`${path}.key`), { code: 'ENOENT' })
     const again = createEncryptedFileStore({ path, keySource: keychainKeySource(backend) })
     assert.deepEqual(await again.load('s'), sample('t'))
   })

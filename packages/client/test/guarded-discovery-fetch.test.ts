@@ -61,12 +61,30 @@ void describe('SSRF-guarded discovery fetch', () => {
     await response.text()
   })
 
-  void test('catalogue #136: a name resolving to a private address is refused', async () => {
-    const resolve = () => Promise.resolve(['93.184.215.14', '10.0.0.7'])
-    await assert.rejects(
-      guardedDiscoveryFetch({ resolve })('https://as.example/.well-known/openid-configuration'),
-      blocked,
+  // A resolver that aborts the caller's signal shows the guard's verdict without connecting:
+  // answers that pass end in the abort, refused ones in ERR_CLIENT_UNSAFE_URL.
+  class PassedGuard extends Error {}
+  const verdict = (...answers: string[]) => {
+    const controller = new AbortController()
+    const resolve = () => {
+      controller.abort(new PassedGuard('guard passed'))
+      return Promise.resolve(answers)
+    }
+    return guardedDiscoveryFetch({ resolve })(
+      'https://as.example/.well-known/openid-configuration',
+      {
+        signal: controller.signal,
+      },
     )
+  }
+
+  void test('catalogue #136: a name resolving to a private address is refused', async () => {
+    await assert.rejects(verdict('8.8.8.8', '10.0.0.7'), blocked)
+    await assert.rejects(verdict('2606:4700:4700::1111', '::ffff:169.254.169.254'), blocked)
+  })
+
+  void test('issue 11 #1: a name resolving to public addresses passes the guard (positive control)', async () => {
+    await assert.rejects(verdict('140.82.112.6', '2606:4700:4700::1111'), PassedGuard)
   })
 
   void test('catalogue #135: http to a non-loopback name is refused even in development', async () => {

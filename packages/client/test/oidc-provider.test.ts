@@ -102,17 +102,14 @@ void describe('@mandate/client against oidc-provider and an SDK v2 server', () =
     const store = createEncryptedFileStore({ path: join(dir, 'three.enc') })
     const { client, mandate } = await connect(store)
     const before = await mandate.provider.tokens()
-    // Age the stored token so every call sees it as expired.
+    assert.ok(before?.issuer)
+    // Age the stored token so every call sees it as expired (through the provider, which writes
+    // the store and its own view of it; the DPoP key, not persisted here, stays in-process).
+    await mandate.provider.saveTokens({ ...before, expires_in: -5 })
     const key = new URL(env.mcpUrl)
     const saved = await store.load(`${key.origin}${key.pathname}`)
-    assert.ok(saved?.latestIssuer)
-    const entry = saved.tokens[saved.latestIssuer]
-    assert.ok(entry)
-    entry.expires_at = Math.floor(Date.now() / 1000) - 5
-    await store.save(`${key.origin}${key.pathname}`, saved)
-    // A fresh provider view of the store (what a restarted host would see) shares the DPoP key only
-    // in-process; reuse this one's cache by reconnecting through the same auth object.
-    ;(mandate.provider as unknown as { cache: unknown }).cache = undefined
+    const aged = saved?.tokens[before.issuer]?.expires_at
+    assert.ok(aged !== undefined && aged < Math.floor(Date.now() / 1000))
     const refreshesBefore = env.grants.filter((g) => g === 'refresh_token').length
     const results = await Promise.all(
       Array.from({ length: 5 }, () => client.callTool({ name: 'read', arguments: {} })),
@@ -120,8 +117,8 @@ void describe('@mandate/client against oidc-provider and an SDK v2 server', () =
     assert.equal(results.length, 5)
     assert.equal(env.grants.filter((g) => g === 'refresh_token').length - refreshesBefore, 1)
     const after = await mandate.provider.tokens()
-    assert.notEqual(after?.refresh_token, before?.refresh_token)
-    assert.notEqual(after?.access_token, before?.access_token)
+    assert.notEqual(after?.refresh_token, before.refresh_token)
+    assert.notEqual(after?.access_token, before.access_token)
     await client.close()
   })
 

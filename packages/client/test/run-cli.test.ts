@@ -20,7 +20,7 @@ after(async () => {
   await env.close()
 })
 
-async function until<T>(check: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+async function until<T>(check: () => T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = check()

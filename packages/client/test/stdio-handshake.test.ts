@@ -86,7 +86,7 @@ async function attempt(accessToken: string): Promise<{ exitCode: number | null; 
   const exitCode = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => {
       child.kill()
-    }, 8000)
+    }, 120_000) // guards a hang only; the child answers or exits on its own
     child.once('close', (code) => {
       clearTimeout(timer)
       resolve(code)

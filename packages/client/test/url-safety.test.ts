@@ -26,6 +26,9 @@ const hostile = [
   '--upload-pack=touch /tmp/x',
 ]
 
+const unsafe = (e: unknown): boolean =>
+  e instanceof ClientError && e.code === 'ERR_CLIENT_UNSAFE_URL'
+
 void describe('URLs handed to a browser', () => {
   for (const raw of hostile) {
     void test(`catalogue #159: refuses ${JSON.stringify(raw)}`, () => {
@@ -44,10 +47,11 @@ void describe('URLs handed to a browser', () => {
   })
 
   void test('accepts loopback http only with the development switch', () => {
-    assert.throws(() => assertSafeBrowserUrl('http://127.0.0.1:8080/authorize'))
+    assert.throws(() => assertSafeBrowserUrl('http://127.0.0.1:8080/authorize'), unsafe)
     assert.ok(assertSafeBrowserUrl('http://127.0.0.1:8080/authorize', { allowLoopbackHttp: true }))
-    assert.throws(() =>
-      assertSafeBrowserUrl('http://10.0.0.1/authorize', { allowLoopbackHttp: true }),
+    assert.throws(
+      () => assertSafeBrowserUrl('http://10.0.0.1/authorize', { allowLoopbackHttp: true }),
+      unsafe,
     )
   })
 
@@ -65,7 +69,7 @@ void describe('URLs handed to a browser', () => {
       ['open', ['--', 'https://as.example/authorize?a=1&b=2']],
       ['rundll32', ['url.dll,FileProtocolHandler', 'https://as.example/authorize?a=1&b=2']],
     ])
-    await assert.rejects(openInBrowser('javascript:alert(1)', { launch }))
+    await assert.rejects(openInBrowser('javascript:alert(1)', { launch }), unsafe)
     assert.equal(calls.length, 3)
   })
 

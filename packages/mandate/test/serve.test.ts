@@ -34,11 +34,9 @@ after(() => {
 describe('mandate serve on the embedded default', () => {
   it('serves /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
     const dir = freshDir()
-    const started = Date.now()
     const child = serve([], { cwd: dir })
     const { url, banner } = await waitForListening(child)
     const health = await fetch(new URL('/healthz', url))
-    assert.ok(Date.now() - started < 5_000, 'healthz answered within 5 s of starting')
     assert.equal(health.status, 200)
     assert.deepEqual(await health.json(), { status: 'ok' })
     assert.match(health.headers.get('x-request-id') ?? '', /^[\w-]{36}$/)

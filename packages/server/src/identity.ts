@@ -33,6 +33,12 @@ export interface McpIdentity {
   readonly jti: string | undefined
   /** Expiry, seconds since the epoch. */
   readonly expiresAt: number
+  /**
+   * `person` when a user is behind the token; `machine` when the client acts for itself
+   * (client credentials, `mandate_principal: "machine"`; `sub` names the client). Tools can
+   * require a person (`requires: { person: true }`).
+   */
+  readonly principal?: 'person' | 'machine'
 }
 
 const IDENTITY_KEY = 'mandate.identity'
@@ -55,6 +61,13 @@ export function toAuthInfo(identity: McpIdentity, resource: URL, metadataUrl: st
  * context (`ctx.http?.authInfo`) or the factory's `authInfo`.
  * @throws MandateError `ERR_SERVER_NO_IDENTITY` when the request was not authenticated by this
  *   toolkit (a handler must never run without one, so this is a wiring bug).
+ * @example
+ * ```ts
+ * const whoami = defineTool('whoami', {}, (ctx) => {
+ *   const { sub, clientId, scopes } = getIdentity(ctx)
+ *   return { content: [{ type: 'text', text: JSON.stringify({ sub, clientId, scopes }) }] }
+ * })
+ * ```
  */
 export function getIdentity(
   source: { http?: { authInfo?: AuthInfo } } | AuthInfo | undefined,

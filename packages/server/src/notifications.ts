@@ -15,6 +15,7 @@ export interface NotificationSource {
   subscribe(caller: McpIdentity, send: (notification: JSONRPCNotification) => void): () => void
 }
 
+/** The standalone SSE stream of a protected endpoint: where notifications come from, and bounds. */
 export interface NotificationStreamOptions {
   source: NotificationSource
   /** A comment line this often keeps proxies from closing an idle stream. Default 15 s. */

@@ -5,11 +5,13 @@ import type {
   McpServer,
   McpServerFactory,
 } from '@modelcontextprotocol/server'
+import type { McpAuditOptions } from './audit/mcp-audit.ts'
 import type { McpIdentity } from './identity.ts'
 import type { NotificationStreamOptions } from './notifications.ts'
 import type { ProtectedTool, ToolRequirement } from './tools.ts'
 import type { IntrospectionVerifierOptions } from './verify/create-introspection-verifier.ts'
 import type { JwtVerifierOptions } from './verify/create-jwt-verifier.ts'
+import type { RevocationFeed } from './verify/revocation-feed.ts'
 import type { TokenVerifier } from './verify/verified-token.ts'
 
 /** What the server factory gets for each request. */
@@ -27,6 +29,7 @@ export interface ProtectedRequestContext {
 /** Returns what an SDK `createMcpHandler` factory returns (usually a fresh `McpServer`). */
 export type ServerFactory = (ctx: ProtectedRequestContext) => ReturnType<McpServerFactory>
 
+/** DPoP (RFC 9449) policy of a protected endpoint; every default is in `PROTECT_DEFAULTS`. */
 export interface DpopOptions {
   /** Refuse tokens that are not DPoP-bound (RFC 9449 §7.1). Default false. */
   required?: boolean
@@ -43,6 +46,10 @@ export interface DpopOptions {
   nonce?: boolean | { secret: Uint8Array; periodSeconds?: number }
 }
 
+/**
+ * How {@link createProtectedMcpHandler} protects one MCP endpoint (docs/server.md "Options").
+ * Resolved once, with every default, by `resolveProtectConfig`.
+ */
 export interface ProtectOptions {
   /**
    * The canonical URI of the MCP endpoint, as clients address it and as the AS puts it in `aud`
@@ -62,22 +69,44 @@ export interface ProtectOptions {
   tools?: readonly ProtectedTool[] | Readonly<Record<string, ToolRequirement>>
   /** Scopes every request needs (403 `insufficient_scope` otherwise). */
   requiredScopes?: string[]
-  /** `scope` in a bare 401 challenge. Default `requiredScopes`. */
+  /**
+   * `scope` in a bare 401 challenge: what a host asks for at its first sign-in (MCP "Scope
+   * Selection Strategy"). Name what a typical session needs: some hosts (SDK v1, mcp-remote)
+   * refresh instead of re-authorising on a 403. Default `requiredScopes`.
+   */
   challengeScopes?: string[]
   /** `scopes_supported` in the metadata. */
   scopesSupported?: string[]
-  /** `callable` (default): `tools/list` shows only what the caller may call now; `all`. */
+  /**
+   * `callable` (default): `tools/list` shows only what the caller may call now. `all`: every
+   * tool, each with its requirements in `_meta["io.mandate/requires"]`, so that a host finds a
+   * tool that needs more and steps up on the call's 403/401 (docs/server.md "Discoverable
+   * step-up"). Calls are enforced either way.
+   */
   toolsList?: 'callable' | 'all'
   /** DPoP (RFC 9449). Bound tokens are always checked; this configures proofs and policy. */
   dpop?: DpopOptions
-  /** Cross-instance state: DPoP replay (`setIfAbsent`) and revocation events (pub/sub). */
-  store?: Pick<Store, 'setIfAbsent' | 'subscribe' | 'onResubscribe'>
+  /**
+   * Cross-instance state: DPoP replay (`setIfAbsent`) and revocation events (pub/sub; with a
+   * full `Store`, the revocation log too, read at start, after reconnections and every poll).
+   */
+  store?: Pick<Store, 'setIfAbsent' | 'subscribe' | 'onResubscribe'> &
+    Partial<Pick<Store, 'db' | 'kind'>>
+  /**
+   * Revocations from elsewhere than `store`, e.g. `httpRevocationFeed` of an authorization
+   * server this resource shares no store with (docs/revocation.md).
+   */
+  revocationFeed?: RevocationFeed
+  /** Refuse every token when revocations were not confirmed complete for this long, ms. Default 10000. */
+  revocationStaleAfterMs?: number
   /** Browser origins allowed to call (exact `scheme://host[:port]`). Default: the resource's. */
   allowedOrigins?: string[]
   /** `Host` values accepted (DNS rebinding). Default: the resource's host (and loopback aliases). */
   allowedHosts?: string[]
   /** Largest request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number
+  /** Deepest nesting of arrays/objects in a JSON-RPC body (RFC 8259 §9). Default 64. */
+  maxJsonDepth?: number
   resourceName?: string
   resourceDocumentation?: string
   /** Also serve the metadata at `/.well-known/oauth-protected-resource`. Default true. */
@@ -85,6 +114,8 @@ export interface ProtectOptions {
   /** Passed to the SDK's `createMcpHandler`. */
   mcp?: Pick<CreateMcpHandlerOptions, 'responseMode' | 'legacy' | 'keepAliveMs' | 'bus'>
   logger?: Logger
+  /** Audit hook: every `tools/call` decision and refused request (docs/audit.md). */
+  audit?: McpAuditOptions
   /**
    * Called with the caller's identity and declared capabilities when a client sends
    * `initialize` (MCP 2025-11-25), so that per-user state such as URL-elicitation support
@@ -97,8 +128,19 @@ export interface ProtectOptions {
    */
   notifications?: NotificationStreamOptions
   /**
+   * SEP-2663 tasks of the tools defined with `task` (docs/server.md "Tasks"): how long a task
+   * stays readable (default 900 s), the polling interval suggested to clients (default 1000 ms)
+   * and how many tasks one user+client may hold on one instance (default 16).
+   */
+  tasks?: { ttlSeconds?: number; pollIntervalMs?: number; maxTasksPerCaller?: number }
+  /**
    * No authentication at all, for protocol conformance runs. Refused unless the resource is on
    * loopback. Every request runs as the `anonymous` user with every supported scope.
    */
   unauthenticatedTestMode?: boolean
+  /**
+   * The clock of token, DPoP-proof and step-up (`auth_time`) checks, ms since the epoch (tests
+   * inject one, as the vault's `now`). Default `Date.now`.
+   */
+  now?: () => number
 }

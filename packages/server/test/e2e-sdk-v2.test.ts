@@ -111,8 +111,12 @@ for (const { dpop, modern } of VARIANTS) {
       // SDK client does not act on it by itself (it refreshes, gets the same acr, and gives up),
       // so the host forgets the tokens and authorises again; the user signs in with MFA.
       challenges.length = 0
-      await assert.rejects(async () =>
-        (await connect()).callTool({ name: 'delete_all_notes', arguments: {} }),
+      await assert.rejects(
+        async () => (await connect()).callTool({ name: 'delete_all_notes', arguments: {} }),
+        {
+          code: 'CLIENT_HTTP_AUTHENTICATION',
+          message: /401/,
+        },
       )
       assert.match(challenges[0] ?? '', /error="insufficient_user_authentication"/)
       assert.match(challenges[0] ?? '', /acr_values="mfa"/)

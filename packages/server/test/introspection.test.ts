@@ -5,6 +5,7 @@ import { parseWwwAuthenticate, REVOCATION_CHANNEL } from '@mandate/core'
 import type { Store } from '@mandate/store'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { createNotesServer } from '@mandate/example-notes-server'
+import { createIntrospectionVerifier } from '@mandate/server'
 import { sqliteBackend } from '../../../test/support/stores.ts'
 import { startTestAuthorizationServer } from './support/oidc-as.ts'
 import type { TestAuthorizationServer } from './support/oidc-as.ts'
@@ -96,6 +97,21 @@ void describe('introspection verifier with opaque tokens (catalogue #100, #103)'
     const cached = await call(token)
     assert.equal(cached.status, 200)
     await cached.body?.cancel()
+
+    // The verifier's clock is injected (issue 19): the answer says active, but for a clock a
+    // day ahead the token has expired; the real clock (positive control) accepts it.
+    const introspection = {
+      issuer: as.issuer,
+      clientId: 'notes-rs',
+      clientSecret: secret,
+      resource,
+    }
+    const dayAhead = (): number => Date.now() + 86_400_000
+    assert.equal((await createIntrospectionVerifier(introspection).verify(token)).sub, 'alice')
+    await assert.rejects(
+      createIntrospectionVerifier({ ...introspection, now: dayAhead }).verify(token),
+      { code: 'ERR_SERVER_TOKEN_REJECTED', reason: 'token inactive' },
+    )
 
     // Revoked at the AS: the cached answer would still say active for up to 60 s; the event
     // drops it everywhere at once.

@@ -152,10 +152,9 @@ for (const backend of backends()) {
     void it('an API key is typed into our page and stored in the vault', { skip }, async () => {
       const browser = await newBrowser()
       try {
-        const outcome = await env.linking.credentials(
-          { mcpReq: {}, http: { authInfo: env.authInfo('carol') } } as never,
-          [{ provider: 'weather' }],
-        )
+        const outcome = await env.linking
+          .forTool([{ provider: 'weather' }])
+          .credentials({ mcpReq: {}, http: { authInfo: env.authInfo('carol') } } as never)
         if (outcome.ok) throw new Error('expected a link request')
         const [link] =
           /https?:\/\/\S+\/connect\/[A-Za-z0-9_-]{43}/.exec(JSON.stringify(outcome.answer)) ?? []

@@ -122,9 +122,17 @@ for (const backend of backends()) {
       const browser = await newBrowser()
       try {
         const seen: string[] = []
-        const client = await connectClient(env, 'dave', true, true, async (url) => {
-          seen.push(url)
-          assert.match(await openConnectLink(browser.context, url, 'dave'), /^Connected/)
+        // The SDK hands both links over at once; the person opens them one after the other.
+        // Two sign-ins racing in one browser can rotate the session under the other tab's
+        // provider callback, which then (rightly) links nothing.
+        let previous: Promise<unknown> = Promise.resolve()
+        const client = await connectClient(env, 'dave', true, true, (url) => {
+          const turn = previous.then(async () => {
+            seen.push(url)
+            assert.match(await openConnectLink(browser.context, url, 'dave'), /^Connected/)
+          })
+          previous = turn.catch(() => undefined)
+          return turn
         })
         const result = await client.callTool({ name: 'calendar_and_mail', arguments: {} })
         assert.equal(text(result), 'both: demo-calendar,demo-mail')

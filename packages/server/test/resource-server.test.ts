@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createLogger, parseWwwAuthenticate } from '@mandate/core'
-import type { ProtectedMcpHandler } from '@mandate/server'
+import type { McpAuditRecord, ProtectedMcpHandler } from '@mandate/server'
 import { createProtectedMcpHandler } from '@mandate/server'
 import { McpServer } from '@modelcontextprotocol/server'
 import { mcpRequest, protectNotes, RESOURCE, toolText } from './support/harness.ts'
@@ -86,7 +86,10 @@ void describe('resource server validation and challenges (catalogue F)', () => {
       mcpRequest({ token: await iss.token(RESOURCE, { exp: Math.floor(Date.now() / 1000) - 60 }) }),
     )
     assert.equal(response.status, 401)
-    assert.equal(challengeOf(response)['error_description'], 'token expired')
+    assert.equal(challengeOf(response)['error'], 'invalid_token')
+    // Why is logged, not sent (issue 19): the wire has the generic description.
+    assert.equal(challengeOf(response)['error_description'], 'invalid access token')
+    assert.match(logLines.at(-1) ?? '', /"msg":"token rejected".*"reason":"token expired"/)
   })
 
   void it('catalogue #94 and #102: a tool needing more scopes answers 403 insufficient_scope with needed plus held scopes', async () => {
@@ -210,6 +213,60 @@ void describe('resource server validation and challenges (catalogue F)', () => {
     assert.equal(post.status, 405)
     const unknown = await rs.fetch(new Request('http://127.0.0.1:4100/elsewhere'))
     assert.equal(unknown.status, 404)
+  })
+
+  void it('issue 19: an internal rejection reason never reaches the wire; the error code does, and the reason is logged and audited', async (t) => {
+    const events: McpAuditRecord[] = []
+    const lines: string[] = []
+    const audited = protectNotes(iss, {
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+      audit: { record: (event) => void events.push(event) },
+    })
+    t.after(() => audited.close())
+    // Positive control: the same setup accepts a good token.
+    const ok = await audited.fetch(mcpRequest({ token: await iss.token(RESOURCE) }))
+    assert.equal(ok.status, 200)
+    await ok.body?.cancel()
+    const cases: [string, string][] = [
+      [await iss.token('http://127.0.0.1:4100/other'), 'token audience is not this resource'],
+      [await iss.token(RESOURCE, { iss: 'http://127.0.0.1:1' }), 'untrusted issuer'],
+      [await iss.token(RESOURCE, { exp: Math.floor(Date.now() / 1000) - 60 }), 'token expired'],
+      [await iss.token(RESOURCE, { client_id: undefined }), 'token has no client_id'],
+    ]
+    for (const [token, reason] of cases) {
+      events.length = 0
+      lines.length = 0
+      const response = await audited.fetch(mcpRequest({ token }))
+      const header = response.headers.get('www-authenticate') ?? ''
+      const body = await response.text()
+      // The right error code reaches the wire (RFC 6750 §3.1)...
+      assert.equal(response.status, 401, reason)
+      assert.equal(challengeOf(response)['error'], 'invalid_token', reason)
+      assert.equal((JSON.parse(body) as { error: string }).error, 'invalid_token', reason)
+      // ...with the one generic description, never the reason.
+      assert.equal(challengeOf(response)['error_description'], 'invalid access token', reason)
+      assert.ok(!header.includes(reason) && !body.includes(reason), reason)
+      // The reason is where operators look: the log and the audit trail.
+      assert.match(lines.join(''), new RegExp(`"reason":"${reason}"`), reason)
+      const refused = events.find((e) => e.type === 'mcp.request_refused')
+      assert.equal(refused?.reason, `invalid_token: ${reason}`, reason)
+    }
+    // A tool the token lacks scopes for: insufficient_scope on the wire, the missing scope audited.
+    events.length = 0
+    const denied = await audited.fetch(
+      mcpRequest({
+        token: await iss.token(RESOURCE),
+        tool: 'create_note',
+        args: { title: 'x', body: 'y' },
+      }),
+    )
+    assert.equal(denied.status, 403)
+    assert.equal(challengeOf(denied)['error'], 'insufficient_scope')
+    assert.equal(challengeOf(denied)['error_description'], 'more scopes required')
+    assert.equal(
+      events.find((e) => e.type === 'mcp.tool_call')?.reason,
+      'insufficient_scope: notes:write',
+    )
   })
 
   void it('catalogue #104: tokens never appear in log lines', async () => {

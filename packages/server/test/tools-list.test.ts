@@ -8,7 +8,7 @@ import type { TestIssuer } from './support/test-issuer.ts'
 
 const listed = async (response: Response): Promise<string[]> => {
   const raw = await response.text()
-  const json = raw.startsWith('{') ? raw : (/^data: (.*)$/m.exec(raw)?.[1] ?? '{}')
+  const json = raw.startsWith('{') ? raw : (/^data: (.+)$/m.exec(raw)?.[1] ?? '{}')
   return ((JSON.parse(json) as { result?: { tools?: { name: string }[] } }).result?.tools ?? [])
     .map((t) => t.name)
     .sort()

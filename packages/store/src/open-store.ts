@@ -4,12 +4,20 @@ import { openSqliteStore } from './sqlite/open-sqlite-store.ts'
 import type { SqliteStoreOptions } from './sqlite/open-sqlite-store.ts'
 import type { Store } from './store.ts'
 
+/** Which backend to open (`kind`) and its options. */
 export type OpenStoreOptions =
   ({ kind: 'sqlite' } & SqliteStoreOptions) | ({ kind: 'postgres' } & PostgresStoreOptions)
 
 /**
- * Opens a store and, unless `migrate` is false, brings its schema up to date.
+ * Opens a store and, unless `migrate` is false, brings its schema up to date. Other packages
+ * read and write through the repository functions this package exports, never through `db`.
  * @throws StoreError `ERR_STORE_UNREACHABLE`, `ERR_STORE_MIGRATION_FAILED`.
+ * @example
+ * ```ts
+ * const store = await openStore({ kind: 'sqlite', filename: '.mandate/mandate.db' })
+ * const user = await findUser(store, { username: 'alice' })
+ * await store.close()
+ * ```
  */
 export async function openStore(
   options: OpenStoreOptions,

@@ -13,9 +13,14 @@ export interface Database {
   as_oidc_records: AsOidcRecordTable
   as_signing_keys: AsSigningKeyTable
   as_users: AsUserTable
-  as_access_tokens: AsAccessTokenTable
+  as_login_failures: AsLoginFailureTable
+  as_user_roles: AsUserRoleTable
+  revocations: RevocationTable
   server_pending_links: ServerPendingLinkTable
   server_client_capabilities: ServerClientCapabilityTable
+  providers: ProviderTable
+  audit_events: AuditEventTable
+  audit_checkpoints: AuditCheckpointTable
 }
 
 /** Small named values the installation keeps about itself (e.g. key check values). */
@@ -96,6 +101,24 @@ export interface AsSigningKeyTable {
   retires_at: number | null
 }
 
+/** A role of a local user (`operator` opens /admin); set by `mandate users grant-role`. */
+export interface AsUserRoleTable {
+  user_id: string
+  role: string
+  granted_at: number
+}
+
+/**
+ * Consecutive sign-in failures per username, known or not, by SHA-256 of the normalised name:
+ * one atomic counter per name and the lock it earned (@mandate/authorization-server).
+ */
+export interface AsLoginFailureTable {
+  key_hash: string
+  failed_logins: number
+  locked_until: number | null
+  updated_at: number
+}
+
 /** Local and upstream-linked user accounts of the authorization server. */
 export interface AsUserTable {
   id: string
@@ -106,8 +129,6 @@ export interface AsUserTable {
   upstream_issuer: string | null
   upstream_subject: string | null
   disabled_at: number | null
-  failed_logins: Generated<number>
-  locked_until: number | null
   totp_secret: string | null
   totp_enrolled_at: number | null
   totp_last_step: number | null
@@ -115,13 +136,23 @@ export interface AsUserTable {
   created_at: number
 }
 
-/** JWT access tokens issued, by SHA-256 of `jti`: revocation, introspection, token exchange. */
-export interface AsAccessTokenTable {
-  jti_hash: string
-  grant_id: string | null
-  client_id: string
+/**
+ * The revocation log (docs/revocation.md): deny-list of access-token `jti`s until their expiry,
+ * grant/user/client cut-offs, and the ordered source of the revocation feed.
+ */
+export interface RevocationTable {
+  seq: Generated<number>
+  /** The event `type`: token, grant, subject, client, key, credential. */
+  kind: string
+  jti: string | null
+  /** SHA-256 (hex) of the grant id, as in the access token's `gid` claim. */
+  gid: string | null
+  sub: string | null
+  client_id: string | null
+  at: number
   expires_at: number
-  revoked_at: number | null
+  /** The `RevocationEvent` as JSON. */
+  event: string
 }
 
 /** A pending account link of @mandate/server (URL elicitation), bound to `sub`. */
@@ -133,7 +164,7 @@ export interface ServerPendingLinkTable {
   provider: string
   /** JSON array of scopes. */
   scopes: string
-  /** `pending`, `started` (sent to the provider), `done`. */
+  /** `pending`, `started` (sent to the provider), `done`, `cancelled` (by its owner). */
   status: string
   state: string | null
   /** JSON of the vault's `LinkTransaction` (its secrets are vault-sealed). */
@@ -151,4 +182,52 @@ export interface ServerClientCapabilityTable {
   client_id: string
   url_elicitation: number
   updated_at: number
+}
+
+/** Providers registered with `mandate providers add`; the client secret is in the vault. */
+export interface ProviderTable {
+  id: string
+  definition: string
+  client_id: string | null
+  created_at: number
+  updated_at: number
+}
+
+/** The audit trail (docs/audit.md): events hash-chained per instance stream. */
+export interface AuditEventTable {
+  id: Generated<number>
+  stream: string
+  seq: number
+  time: number
+  type: string
+  outcome: string
+  sub: string | null
+  user_name: string | null
+  client_id: string | null
+  client_name: string | null
+  act: string | null
+  tool: string | null
+  server: string | null
+  scope_requested: string | null
+  scope_granted: string | null
+  acr: string | null
+  amr: string | null
+  ip: string | null
+  user_agent: string | null
+  request_id: string | null
+  instance_id: string | null
+  detail: string
+  prev_hash: string
+  hash: string
+}
+
+/** Signed anchors of the audit chains (docs/audit.md). */
+export interface AuditCheckpointTable {
+  id: Generated<number>
+  stream: string
+  seq: number
+  hash: string
+  time: number
+  kid: string
+  signature: string
 }

@@ -5,11 +5,13 @@ import type { Database } from './schema.ts'
 export type JsonValue =
   string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue }
 
+/** How long `withLock` waits for the lock. */
 export interface WithLockOptions {
   /** How long to wait for the lock before failing with `ERR_STORE_LOCK_TIMEOUT`. Default 10 s. */
   timeoutMs?: number
 }
 
+/** What `migrate` applied and what the database now records. */
 export interface MigrationReport {
   /** Migrations applied by this call, in order. */
   applied: string[]
@@ -23,7 +25,10 @@ export interface MigrationReport {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
-  /** The typed query builder. Repositories in this package use it; callers outside should not. */
+  /**
+   * The typed query builder. Only this package's repositories use it; other packages call the
+   * repository functions (test/store-boundary.test.ts pins this).
+   */
   readonly db: Kysely<Database>
 
   /**

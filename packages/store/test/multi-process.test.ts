@@ -28,7 +28,7 @@ function startWorker(schema: string, mode: string, options: object = {}): Worker
   const child = spawn(
     process.execPath,
     ['--conditions=@mandate/source', WORKER, schema, mode, JSON.stringify(options)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const lines: Record<string, unknown>[] = []
   const waiters: {
@@ -79,26 +79,30 @@ describe('store primitives across processes (PostgreSQL)', async () => {
   })
 
   async function runLockWorkload(withoutLock: boolean) {
-    await store.db.deleteFrom('mandate_meta').where('name', '=', 'counter').execute()
-    const startAt = Date.now() + 1_500
+    await store.db.deleteFrom('mandate_meta').where('name', 'in', ['counter', 'holders']).execute()
+    await store.db.insertInto('mandate_meta').values({ name: 'holders', value: '0' }).execute()
     const workers = Array.from({ length: 4 }, () =>
-      startWorker(schema, 'lock', { iterations: 10, startAt, withoutLock }),
+      startWorker(schema, 'lock', { iterations: 10, withoutLock }),
     )
+    // Start together once every process has connected, whatever the machine's load.
+    await Promise.all(workers.map((w) => w.next((line) => line['ready'] === true)))
+    for (const w of workers) w.child.stdin?.end('go\n')
     assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0, 0, 0])
-    const intervals = workers
+    const sections = workers
       .flatMap((w) => w.lines)
-      .map((line) => line['interval'] as { start: number; end: number })
-      .sort((a, b) => a.start - b.start)
-    const overlaps = intervals.filter(
-      (interval, i) => i > 0 && interval.start < intervals[i - 1]!.end,
-    )
-    return { counter: Number(await getMeta(store, 'counter')), overlaps: overlaps.length }
+      .flatMap((line) => ('section' in line ? [line['section'] as { holders: number }] : []))
+    return {
+      counter: Number(await getMeta(store, 'counter')),
+      sections: sections.length,
+      overlaps: sections.filter((section) => section.holders > 1).length,
+    }
   }
 
   it('withLock: contending processes never overlap and lose no update', { skip }, async () => {
-    const { counter, overlaps } = await runLockWorkload(false)
-    assert.equal(overlaps, 0)
+    const { counter, sections, overlaps } = await runLockWorkload(false)
     assert.equal(counter, 40)
+    assert.equal(sections, 40)
+    assert.equal(overlaps, 0)
   })
 
   it(
@@ -115,38 +119,39 @@ describe('store primitives across processes (PostgreSQL)', async () => {
   it('withLock: a holder killed with SIGKILL does not leak the lock', { skip }, async () => {
     const holder = startWorker(schema, 'hold-and-die')
     await holder.next((line) => line['holding'] === true)
-    const waiter = startWorker(schema, 'acquire', { timeoutMs: 10_000 })
+    // The waiter's bound only guards against a hang: acquiring at all (exit 0) is the proof.
+    const waiter = startWorker(schema, 'acquire', { timeoutMs: 120_000 })
     await new Promise((resolve) => setTimeout(resolve, 300))
     holder.child.kill('SIGKILL')
-    const acquired = await waiter.next((line) => 'acquiredAfterMs' in line)
+    await waiter.next((line) => 'acquiredAt' in line)
     assert.equal(await waiter.exited, 0)
-    assert.ok(Number(acquired['acquiredAfterMs']) < 10_000)
   })
 
-  it('publish in one process reaches a subscriber in another within 100 ms', { skip }, async () => {
+  it('publish in one process reaches a subscriber in another, in order', { skip }, async () => {
+    // Delivery and order only; latency is measured by bench/, never asserted here.
     const subscriber = startWorker(schema, 'subscribe', { count: 20 })
     await subscriber.next((line) => line['ready'] === true)
     const publisher = startWorker(schema, 'publish', { count: 20 })
     assert.equal(await publisher.exited, 0)
     assert.equal(await subscriber.exited, 0)
-    const latencies = subscriber.lines.flatMap((line) =>
-      typeof line['latencyMs'] === 'number' ? [line['latencyMs']] : [],
+    const received = subscriber.lines.flatMap((line) =>
+      typeof line['received'] === 'number' ? [line['received']] : [],
     )
-    assert.equal(latencies.length, 20)
-    assert.ok(
-      Math.max(...latencies) < 100,
-      `latencies: ${latencies.map((l) => l.toFixed(1)).join(', ')}`,
+    assert.deepEqual(
+      received,
+      Array.from({ length: 20 }, (_, i) => i),
     )
   })
 
   it('setIfAbsent: each key has exactly one winner across processes', { skip }, async () => {
     const keys = Array.from({ length: 200 }, (_, i) => `jti-${String(i)}`)
-    const startAt = Date.now() + 1_500
-    const workers = Array.from({ length: 4 }, () =>
-      startWorker(schema, 'set-if-absent', { keys, startAt }),
-    )
+    const workers = Array.from({ length: 4 }, () => startWorker(schema, 'set-if-absent', { keys }))
+    await Promise.all(workers.map((w) => w.next((line) => line['ready'] === true)))
+    for (const w of workers) w.child.stdin?.end('go\n')
     assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0, 0, 0])
-    const wins = workers.flatMap((w) => w.lines.flatMap((line) => line['won'] as string[]))
+    const wins = workers.flatMap((w) =>
+      w.lines.flatMap((line) => ('won' in line ? (line['won'] as string[]) : [])),
+    )
     assert.equal(wins.length, keys.length)
     assert.deepEqual(new Set(wins), new Set(keys))
   })
@@ -162,7 +167,7 @@ describe('store primitives across processes (PostgreSQL)', async () => {
       const listening = `LISTEN "mandate:${schema}"%`
       await sql`select pg_terminate_backend(pid) from pg_stat_activity
       where query like ${listening} and pid <> pg_backend_pid()`.execute(store.db)
-      const deadline = Date.now() + 10_000
+      const deadline = Date.now() + 120_000
       while (resubscribed === 0 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20))
       assert.equal(resubscribed, 1)
@@ -187,14 +192,14 @@ describe('store primitives across processes (SQLite)', () => {
       holder.child.kill('SIGKILL')
       const killedAt = Date.now()
       await holder.exited
-      const waiter = startWorker(file, 'acquire', { timeoutMs: LEASE_MS * 3 })
+      const waiter = startWorker(file, 'acquire', { timeoutMs: LEASE_MS * 40 })
       const acquired = await waiter.next((line) => 'acquiredAt' in line)
       assert.equal(await waiter.exited, 0)
       // The dead holder's lease (renewed every LEASE_MS / 3 while it lived) kept the lock taken
-      // for most of LEASE_MS after the kill, however quickly the waiter started; then it ran out.
+      // for most of LEASE_MS after the kill, however quickly the waiter started (a lower bound,
+      // which load can only lengthen); then it ran out and the waiter got it (exit 0).
       const afterKill = Number(acquired['acquiredAt']) - killedAt
       assert.ok(afterKill > LEASE_MS / 2, `acquired ${String(afterKill)} ms after the kill`)
-      assert.ok(afterKill < LEASE_MS * 3)
     } finally {
       await backend.cleanup()
     }

@@ -36,8 +36,8 @@ for (const backend of backends()) {
       })
 
       it('accepts the key again once it has expired', async () => {
+        // While it lives it is refused (the test above, with a lifetime no load outlasts).
         assert.equal(await store.setIfAbsent('short', 30), true)
-        assert.equal(await store.setIfAbsent('short', 30), false)
         await sleep(60)
         assert.equal(await store.setIfAbsent('short', 30), true)
       })
@@ -78,7 +78,7 @@ for (const backend of backends()) {
           /boom/,
         )
         assert.equal(
-          await store.withLock('throws', () => Promise.resolve(42), { timeoutMs: 1_000 }),
+          await store.withLock('throws', () => Promise.resolve(42), { timeoutMs: 60_000 }),
           42,
         )
       })
@@ -180,7 +180,7 @@ for (const backend of backends()) {
   })
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time')

@@ -1,5 +1,6 @@
 import { MandateError } from '@mandate/core'
 
+/** The stable codes of {@link VaultError}. */
 export type VaultErrorCode =
   | 'ERR_VAULT_FORMAT'
   | 'ERR_VAULT_DECRYPT_FAILED'

@@ -20,6 +20,8 @@ export {
   envelopeKeyVersion,
 } from './crypto/envelope.ts'
 export type { EnvelopeContext, EnvelopeMaterial } from './crypto/envelope.ts'
+export { sealValue, openValue } from './crypto/sealed-value.ts'
+export type { SealedValueContext } from './crypto/sealed-value-context.ts'
 export { VaultError } from './errors.ts'
 export type { VaultErrorCode } from './errors.ts'
 export { openVault } from './open-vault.ts'

@@ -12,6 +12,7 @@ import type { SaveApiKeyInput, SaveOAuthCredentialInput } from './credentials/sa
 import { setDefaultCredential } from './credentials/set-default-credential.ts'
 import { unlinkCredential } from './credentials/unlink-credential.ts'
 import type { UnlinkResult } from './credentials/unlink-credential.ts'
+import type { KeyWrapper } from './keys/key-wrapper.ts'
 import type { VaultContext } from './lib/context.ts'
 import { ProviderEndpoints } from './lib/provider-endpoints.ts'
 import { VaultKeys } from './lib/vault-keys.ts'
@@ -34,8 +35,18 @@ export interface ToolVault {
   getFreshCredential(input: GetFreshCredentialInput): Promise<FreshCredential>
 }
 
+/**
+ * The token vault: credentials sealed at rest, read per tool within its declaration, refreshed
+ * when needed; the provider leg of account linking; key rotation.
+ */
 export interface Vault {
   readonly catalog: ProviderCatalog
+  /**
+   * The key wrapper the vault seals with (it follows rotations). Components that keep
+   * secrets at rest seal them with it through `sealValue`, so that rotation, re-wrap and
+   * retire cover them too.
+   */
+  readonly keys: KeyWrapper
   /** A reader restricted to the declared providers and scopes (catalogue #200). */
   forTool(declared: readonly CredentialDeclaration[]): ToolVault
   saveOAuthCredential(input: SaveOAuthCredentialInput): Promise<CredentialMetadata>
@@ -66,6 +77,17 @@ export interface Vault {
  * Opens the vault over a store: loads and checks the keys (refusing keys that do not belong
  * to this database) and wires credentials, refresh, linking and rotation together.
  * @throws ConfigurationError when the keys do not match the database.
+ * @example
+ * ```ts
+ * const vault = await openVault({
+ *   store,
+ *   keys: keyFileProvider('/var/lib/mandate/master.key'),
+ *   catalog: createProviderCatalog({ presets: ['github'] }),
+ * })
+ * // A tool reads only what it declared (catalogue #200).
+ * const github = vault.forTool([{ provider: 'github', scopes: ['repo'] }])
+ * const credential = await github.getFreshCredential({ sub, provider: 'github' })
+ * ```
  */
 export async function openVault(options: VaultOptions): Promise<Vault> {
   const logger = options.logger ?? silentLogger
@@ -109,6 +131,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   }
   return {
     catalog: options.catalog,
+    keys,
     forTool: (declared) => {
       const frozen = declared.map((entry) => ({ ...entry, scopes: [...(entry.scopes ?? [])] }))
       return { getFreshCredential: (input) => getFreshCredential(ctx, frozen, input) }

@@ -4,6 +4,7 @@ import type { KeyProvider } from './keys/key-ring.ts'
 import type { KeyWrapper } from './keys/key-wrapper.ts'
 import type { ProviderCatalog } from './providers/provider-catalog.ts'
 
+/** What `openVault` needs: the store, the key source, the provider catalog, and tuning. */
 export interface VaultOptions {
   store: Store
   /** Where the key-encryption keys come from: the key file (default) or the environment. */
@@ -28,6 +29,7 @@ export interface VaultOptions {
   now?: () => number
 }
 
+/** The kinds of vault event sent to the audit sink. */
 export type VaultAuditEventType =
   | 'vault.credential.linked'
   | 'vault.credential.refreshed'

@@ -174,6 +174,28 @@ for (const backend of backends()) {
       )
     })
 
+    void it(
+      'catalogue #200: refuses a scope the tool did not declare, even one the account granted',
+      { skip },
+      async () => {
+        // The account granted `repo read:user`; the tool declared `repo` only.
+        const declared = await github(['repo']).getFreshCredential({
+          sub: 'alice',
+          provider: 'github',
+          scopes: ['repo'],
+        })
+        assert.deepEqual(declared.scopes, ['repo'])
+        await assert.rejects(
+          github(['repo']).getFreshCredential({
+            sub: 'alice',
+            provider: 'github',
+            scopes: ['read:user'],
+          }),
+          { code: 'ERR_VAULT_UNDECLARED_ACCESS' },
+        )
+      },
+    )
+
     void it('refuses when a declared scope was not granted', { skip }, async () => {
       await assert.rejects(
         github(['repo', 'admin:org']).getFreshCredential({ sub: 'alice', provider: 'github' }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createSsrfSafeFetch, NetError } from '@mandate/core'
+import { createSsrfSafeFetch, NetError } from '@mandate/core/node'
 import type { Store } from '@mandate/store'
 import { backends } from '../../../test/support/stores.ts'
 import { startTestProvider } from './support/test-provider.ts'

@@ -109,10 +109,15 @@ void describe('envelope binding', () => {
     ['another provider', { ...context, provider: 'gitlab' }],
     ['another record', { ...context, recordId: 'cred_2' }],
     ['another table', { ...context, kind: 'provider_client' }],
+    ['another purpose', { ...context, kind: 'as_totp_secret' }],
   ]
   for (const [name, other] of others) {
     void it(`catalogue #195: a ciphertext moved to ${name} fails to decrypt`, async () => {
-      await assert.rejects(openEnvelope(wrapper, other, GOLDEN_V1), {
+      // Sealed fresh: it opens under its own context (positive control), so the refusal below
+      // is the AAD binding at work, not a ciphertext that opens under no context at all.
+      const { envelope } = await sealEnvelope(wrapper, context, plaintext)
+      assert.deepEqual(Buffer.from(await openEnvelope(wrapper, context, envelope)), plaintext)
+      await assert.rejects(openEnvelope(wrapper, other, envelope), {
         code: 'ERR_VAULT_DECRYPT_FAILED',
       })
     })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { collect, runCli, spawnCli, waitForListening } from '../../support/cli.ts'
-import { currentStep, totpAt } from '../../../packages/authorization-server/src/lib/totp.ts'
+import { currentStep, totpAt } from '../../../packages/authorization-server/src/mfa/totp.ts'
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../support/browser.ts'
 export { CHROMIUM } from '../../support/browser.ts'
 
@@ -35,13 +35,19 @@ export async function addUsers(args: readonly string[], names: readonly string[]
 }
 
 /** Spawns `mandate serve --port 0` with the given storage arguments and waits for its banner. */
-export async function startServe(args: readonly string[]): Promise<MandateProcess> {
-  const child = spawnCli(['serve', '--port', '0', ...args])
+export async function startServe(
+  args: readonly string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<MandateProcess> {
+  const child = spawnCli(
+    ['serve', '--port', '0', ...args],
+    options.env === undefined ? {} : { env: options.env },
+  )
   // Keep stdout (JSON log lines) and stderr: draining them also keeps the pipes from filling.
   let output = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  const { url } = await waitForListening(child, 20_000)
+  const { url } = await waitForListening(child)
   return {
     url,
     mcpUrl: new URL('/mcp', url).href,
@@ -49,7 +55,7 @@ export async function startServe(args: readonly string[]): Promise<MandateProces
     output: () => output,
     stop: async () => {
       if (child.exitCode !== null) return
-      const exited = collect(child, { timeoutMs: 10_000 })
+      const exited = collect(child, { timeoutMs: 120_000 })
       child.kill('SIGTERM')
       await exited
     },
@@ -162,7 +168,8 @@ export class BrowserUser {
         return submit('Verify')
       case 'Allow access?': {
         for (const scope of this.untick) {
-          await page.getByLabel(new RegExp(`^${scope}`)).uncheck()
+          // By the checkbox's value ("<resource> <scope>"): the label is the scope's description.
+          await page.locator(`input[name=scope][value$=" ${scope}"]`).uncheck()
         }
         this.untick = []
         return submit('Allow')

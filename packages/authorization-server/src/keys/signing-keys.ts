@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { JWK } from 'jose'
+import {
+  insertSigningKey,
+  listLiveSigningKeys,
+  retireUnscheduledSigningKeys,
+  signingKeySchedule,
+} from '@mandate/store'
 import type { Store } from '@mandate/store'
-import type { KeyRing } from '@mandate/vault'
-import { seal, unseal } from '../lib/seal.ts'
+import { openValue, sealValue } from '@mandate/vault'
+import type { KeyWrapper, SealedValueContext } from '@mandate/vault'
 import { AuthorizationServerError } from '../errors.ts'
 
+/** The algorithm of every signing key (JWS `alg`, RFC 7518 §3.4). */
 export const SIGNING_ALG = 'ES256'
 /** Channel on which instances learn that the key set changed. */
 export const KEYS_CHANNEL = 'as.signing-keys'
 
+/** The keys an instance signs and publishes with, and when to reload them. */
 export interface SigningKeySet {
   /** Private JWKs, the one to sign with first (oidc-provider signs with the first match). */
   keys: JWK[]
@@ -17,7 +25,10 @@ export interface SigningKeySet {
   nextChangeAt: number | undefined
 }
 
-const aad = (kid: string): string => `mandate:as-signing-key:${kid}`
+const sealContext = (kid: string): SealedValueContext => ({
+  purpose: 'as_signing_key',
+  recordId: kid,
+})
 
 /**
  * Loads the signing keys valid now; creates the first key of an installation (once, across
@@ -26,15 +37,17 @@ const aad = (kid: string): string => `mandate:as-signing-key:${kid}`
  */
 export async function loadSigningKeys(
   store: Store,
-  keyRing: KeyRing | undefined,
+  keys: KeyWrapper,
   now: number = Date.now(),
 ): Promise<SigningKeySet> {
-  let rows = await liveRows(store, now)
+  let rows = await listLiveSigningKeys(store, now)
   if (rows.length === 0) {
     await store.withLock('as:signing-keys', async () => {
-      if ((await liveRows(store, now)).length === 0) await insertKey(store, keyRing, now, now)
+      if ((await listLiveSigningKeys(store, now)).length === 0) {
+        await insertKey(store, keys, now, now)
+      }
     })
-    rows = await liveRows(store, now)
+    rows = await listLiveSigningKeys(store, now)
   }
   const active = rows.filter((row) => row.activates_at <= now)
   const signer = active.sort((a, b) => b.activates_at - a.activates_at)[0]
@@ -46,11 +59,17 @@ export async function loadSigningKeys(
     .flatMap((row) => [row.activates_at, row.retires_at === null ? NaN : row.retires_at])
     .filter((time) => Number.isFinite(time) && time > now)
   return {
-    keys: ordered.map((row) => JSON.parse(unseal(keyRing, row.private_jwk, aad(row.kid))) as JWK),
+    keys: await Promise.all(
+      ordered.map(
+        async (row) =>
+          JSON.parse(await openValue(keys, sealContext(row.kid), row.private_jwk)) as JWK,
+      ),
+    ),
     nextChangeAt: changes.length > 0 ? Math.min(...changes) : undefined,
   }
 }
 
+/** The schedule of a rotation: how long the new key waits, how long old ones stay. */
 export interface RotateSigningKeyOptions {
   /** How long the new key is published before it signs, so that verifiers cache it. Default 1 h. */
   publishLeadMs?: number
@@ -66,51 +85,42 @@ export interface RotateSigningKeyOptions {
  */
 export async function rotateSigningKey(
   store: Store,
-  keyRing: KeyRing | undefined,
+  keys: KeyWrapper,
   options: RotateSigningKeyOptions = {},
 ): Promise<string> {
   const now = options.now ?? Date.now()
   const activatesAt = now + (options.publishLeadMs ?? 3_600_000)
   const retiresAt = activatesAt + (options.retainMs ?? 86_400_000)
   const kid = await store.withLock('as:signing-keys', async () => {
-    await store.db
-      .updateTable('as_signing_keys')
-      .set({ retires_at: retiresAt })
-      .where('retires_at', 'is', null)
-      .execute()
-    return insertKey(store, keyRing, now, activatesAt)
+    await retireUnscheduledSigningKeys(store, retiresAt)
+    return insertKey(store, keys, now, activatesAt)
   })
   await store.publish(KEYS_CHANNEL, { kid })
   return kid
 }
 
-async function insertKey(
+/** Adds a signing key (activating at `activatesAt`); returns its `kid`. */
+export async function insertKey(
   store: Store,
-  keyRing: KeyRing | undefined,
+  keys: KeyWrapper,
   now: number,
   activatesAt: number,
 ): Promise<string> {
   const kid = randomUUID()
   const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true })
   const jwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG, use: 'sig' }
-  await store.db
-    .insertInto('as_signing_keys')
-    .values({
-      kid,
-      alg: SIGNING_ALG,
-      private_jwk: seal(keyRing, JSON.stringify(jwk), aad(kid)),
-      created_at: now,
-      activates_at: activatesAt,
-      retires_at: null,
-    })
-    .execute()
+  await insertSigningKey(store, {
+    kid,
+    alg: SIGNING_ALG,
+    private_jwk: await sealValue(keys, sealContext(kid), JSON.stringify(jwk)),
+    created_at: now,
+    activates_at: activatesAt,
+    retires_at: null,
+  })
   return kid
 }
 
-async function liveRows(store: Store, now: number) {
-  return store.db
-    .selectFrom('as_signing_keys')
-    .selectAll()
-    .where((eb) => eb.or([eb('retires_at', 'is', null), eb('retires_at', '>', now)]))
-    .execute()
+/** What the key table holds (kids and schedule): changes when another process edits it. */
+export async function signingKeyFingerprint(store: Store): Promise<string> {
+  return JSON.stringify(await signingKeySchedule(store))
 }

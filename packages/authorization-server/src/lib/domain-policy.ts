@@ -1,11 +1,13 @@
-/** True when `host` equals `pattern` or is a subdomain of it (label boundary). */
-export function hostMatches(host: string, pattern: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '')
-  const p = pattern
-    .toLowerCase()
-    .replace(/^\*?\./, '')
-    .replace(/\.$/, '')
-  return h === p || h.endsWith(`.${p}`)
+import { domainPattern, hostMatchesPattern } from '@mandate/core'
+
+/**
+ * Whether `host` is `domain` or one of its subdomains (label boundary). The authorization
+ * server's host options (`cimd.allowDomains`, `cimd.denyDomains`, `errorRedirectDomains`) list
+ * domains, each covering its subdomains, so an entry is matched as the core pattern
+ * `*.<domain>`; `*.example.com` and `.example.com` mean the same as `example.com`.
+ */
+export function hostInDomain(host: string, domain: string): boolean {
+  return hostMatchesPattern(host, domainPattern(domain))
 }
 
 /** Operator policy on CIMD hosts: deny wins; a non-empty allow-list admits only its hosts. */
@@ -16,7 +18,7 @@ export function cimdHostAllowed(
   const url = URL.parse(clientId)
   if (url === null) return false
   const host = url.hostname
-  if ((policy.denyDomains ?? []).some((pattern) => hostMatches(host, pattern))) return false
+  if ((policy.denyDomains ?? []).some((domain) => hostInDomain(host, domain))) return false
   const allow = policy.allowDomains ?? []
-  return allow.length === 0 || allow.some((pattern) => hostMatches(host, pattern))
+  return allow.length === 0 || allow.some((domain) => hostInDomain(host, domain))
 }

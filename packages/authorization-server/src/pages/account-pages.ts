@@ -1,17 +1,23 @@
-import { html } from 'hono/html'
+import { html, t, text } from '@mandate/core'
+import type { PageUser, SafeHtml } from '@mandate/core'
 import { layout } from './layout.ts'
 
 /** Asks for the password again before a sensitive change on the account page. */
-export function reauthPage(input: { csrf: string; username: string; error?: string }): string {
+export function reauthPage(input: {
+  csrf: string
+  username: string
+  error?: 'reauth.wrong' | 'login.locked'
+  user?: PageUser
+}): string {
   return layout(
-    'Confirm it is you',
-    html`<h1>Confirm it is you</h1>
-      <p>Your sign-in is more than ten minutes old. Enter your password to continue.</p>
-      ${input.error === undefined ? '' : html`<div class="error" role="alert">${input.error}</div>`}
+    text('reauth.title'),
+    html`<h1>${t('reauth.title')}</h1>
+      <p>${t('reauth.explain')}</p>
+      ${input.error === undefined ? '' : html`<div class="error" role="alert">${t(input.error)}</div>`}
       <form method="post" action="/account/reauth">
         <input type="hidden" name="csrf" value="${input.csrf}" />
         <input type="hidden" name="username" autocomplete="username" value="${input.username}" />
-        <label for="password">Password</label>
+        <label for="password">${t('login.password')}</label>
         <input
           id="password"
           name="password"
@@ -20,22 +26,23 @@ export function reauthPage(input: { csrf: string; username: string; error?: stri
           required
           autofocus
         />
-        <button type="submit">Continue</button>
+        <button type="submit">${t('reauth.submit')}</button>
       </form>`,
+    { user: input.user },
   )
 }
 
 /** The second-factor section of the account page: enrol, or regenerate codes / turn off. */
-export function mfaSection(input: { csrf: string; enabled: boolean }): ReturnType<typeof html> {
+export function mfaSection(input: { csrf: string; enabled: boolean }): SafeHtml {
   if (!input.enabled) {
     return html`<form method="post" action="/account/mfa/enrol">
       <input type="hidden" name="csrf" value="${input.csrf}" />
-      <button type="submit">Set up an authenticator app</button>
+      <button type="submit">${t('account.mfaSetUp')}</button>
     </form>`
   }
   return html`<form method="post" action="/account/mfa/recovery">
       <input type="hidden" name="csrf" value="${input.csrf}" />
-      <label for="recovery-code">Code from your authenticator app</label>
+      <label for="recovery-code">${t('account.mfaCode')}</label>
       <input
         id="recovery-code"
         name="code"
@@ -44,12 +51,35 @@ export function mfaSection(input: { csrf: string; enabled: boolean }): ReturnTyp
         autocomplete="one-time-code"
         required
       />
-      <button type="submit">Generate new recovery codes</button>
+      <button type="submit">${t('account.mfaRegenerate')}</button>
     </form>
     <form method="post" action="/account/mfa/disable">
       <input type="hidden" name="csrf" value="${input.csrf}" />
-      <label for="disable-code">Code from your authenticator app, or a recovery code</label>
+      <label for="disable-code">${t('account.mfaCodeOrRecovery')}</label>
       <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required />
-      <button type="submit">Turn off the second factor</button>
+      <button type="submit" class="danger">${t('account.mfaDisable')}</button>
     </form>`
+}
+
+/** Confirms sign-out (a link in every page's header leads here; the POST needs CSRF). */
+export function signOutPage(input: {
+  csrf: string | undefined
+  user?: PageUser
+  notice?: 'account.passwordChanged'
+}): string {
+  return layout(
+    text('signOut.title'),
+    input.csrf === undefined
+      ? html`<h1>${t('signOut.title')}</h1>
+          <p class="notice" role="status">${t(input.notice ?? 'signOut.done')}</p>
+          <p><a href="/account">${t('signOut.signIn')}</a></p>`
+      : html`<h1>${t('signOut.title')}</h1>
+          <p>${t('signOut.explain')}</p>
+          <form method="post" action="/account/sign-out">
+            <input type="hidden" name="csrf" value="${input.csrf}" />
+            <button type="submit" autofocus>${t('signOut.submit')}</button>
+          </form>
+          <p><a href="/account">${t('common.cancel')}</a></p>`,
+    { user: input.user },
+  )
 }

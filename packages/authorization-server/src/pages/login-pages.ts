@@ -1,21 +1,25 @@
-import { html, raw } from 'hono/html'
+import { html, raw, t, text } from '@mandate/core'
+import type { PageUser, SafeHtml, StringKey } from '@mandate/core'
 import { layout } from './layout.ts'
 
+const alert = (error: StringKey | undefined): SafeHtml | string =>
+  error === undefined ? '' : html`<div class="error" role="alert">${t(error)}</div>`
+
+/** The sign-in form of an interaction, with the upstream provider's button when configured. */
 export function loginPage(input: {
   action: string
   csrf: string
-  error?: string
+  error?: StringKey
   upstream?: { name: string; action: string }
   stepUp: boolean
 }): string {
   return layout(
-    'Sign in',
-    html`<h1>Sign in</h1>
-      ${input.stepUp ? html`<p class="warning">This application asks for a stronger sign-in (second factor).</p>` : ''}
-      ${input.error === undefined ? '' : html`<div class="error" role="alert">${input.error}</div>`}
+    text('login.title'),
+    html`<h1>${t('login.title')}</h1>
+      ${input.stepUp ? html`<p class="warning">${t('login.stepUp')}</p>` : ''} ${alert(input.error)}
       <form method="post" action="${input.action}">
         <input type="hidden" name="csrf" value="${input.csrf}" />
-        <label for="username">Username</label>
+        <label for="username">${t('login.username')}</label>
         <input
           id="username"
           name="username"
@@ -24,7 +28,7 @@ export function loginPage(input: {
           required
           autofocus
         />
-        <label for="password">Password</label>
+        <label for="password">${t('login.password')}</label>
         <input
           id="password"
           name="password"
@@ -32,33 +36,36 @@ export function loginPage(input: {
           autocomplete="current-password"
           required
         />
-        <button type="submit">Sign in</button>
+        <button type="submit">${t('login.submit')}</button>
       </form>
       ${
         input.upstream === undefined
           ? ''
           : html`<form method="post" action="${input.upstream.action}">
               <input type="hidden" name="csrf" value="${input.csrf}" />
-              <button type="submit">Sign in with ${input.upstream.name}</button>
+              <button type="submit" class="secondary">
+                ${t('login.upstream', { name: input.upstream.name })}
+              </button>
             </form>`
       }`,
   )
 }
 
+/** Asks for the authenticator code (or a recovery code) after the password. */
 export function totpPage(input: {
   action: string
   csrf: string
   step: string
-  error?: string
+  error?: StringKey
 }): string {
   return layout(
-    'Second factor',
-    html`<h1>Enter your code</h1>
-      ${input.error === undefined ? '' : html`<div class="error" role="alert">${input.error}</div>`}
+    text('totp.title'),
+    html`<h1>${t('totp.heading')}</h1>
+      ${alert(input.error)}
       <form method="post" action="${input.action}">
         <input type="hidden" name="csrf" value="${input.csrf}" />
         <input type="hidden" name="step" value="${input.step}" />
-        <label for="code">6-digit code from your authenticator app, or a recovery code</label>
+        <label for="code">${t('totp.codeLabel')}</label>
         <input
           id="code"
           name="code"
@@ -68,11 +75,12 @@ export function totpPage(input: {
           required
           autofocus
         />
-        <button type="submit">Verify</button>
+        <button type="submit">${t('totp.submit')}</button>
       </form>`,
   )
 }
 
+/** Sets up an authenticator app: QR code, the secret key and link, and the first code. */
 export function enrolPage(input: {
   action: string
   csrf: string
@@ -81,23 +89,24 @@ export function enrolPage(input: {
   otpauth: string
   /** The otpauth URI as inline SVG markup from `qrCodeSvg` (trusted: generated, not input). */
   qrSvg: string
-  error?: string
+  error?: StringKey
+  /** Where "cancel" leads (the account page); absent during a sign-in. */
+  cancel?: string
+  user?: PageUser
 }): string {
   return layout(
-    'Set up a second factor',
-    html`<h1>Set up a second factor</h1>
-      <p>Scan this code with your authenticator app, then enter the code it shows.</p>
-      ${input.error === undefined ? '' : html`<div class="error" role="alert">${input.error}</div>`}
+    text('enrol.title'),
+    html`<h1>${t('enrol.title')}</h1>
+      <p>${t('enrol.scan')}</p>
+      ${alert(input.error)}
       <figure class="qr" data-testid="totp-qr">${raw(input.qrSvg)}</figure>
-      <p>Cannot scan it? Enter this secret key in the app instead:</p>
-      <p><code class="host" data-testid="totp-secret">${input.secret}</code></p>
-      <p>
-        Or open this link on the device with the app: <a href="${input.otpauth}">otpauth link</a>
-      </p>
+      <p>${t('enrol.cannotScan')}</p>
+      <p><code class="host" translate="no" data-testid="totp-secret">${input.secret}</code></p>
+      <p>${t('enrol.orLink')} <a href="${input.otpauth}">${t('enrol.link')}</a></p>
       <form method="post" action="${input.action}">
         <input type="hidden" name="csrf" value="${input.csrf}" />
         <input type="hidden" name="step" value="${input.step}" />
-        <label for="code">6-digit code</label>
+        <label for="code">${t('enrol.codeLabel')}</label>
         <input
           id="code"
           name="code"
@@ -107,28 +116,33 @@ export function enrolPage(input: {
           required
           autofocus
         />
-        <button type="submit">Confirm</button>
-      </form>`,
+        <button type="submit">${t('enrol.submit')}</button>
+      </form>
+      ${input.cancel === undefined ? '' : html`<p><a href="${input.cancel}">${t('common.cancel')}</a></p>`}`,
+    { user: input.user },
   )
 }
 
+/** Shows new recovery codes, the only time they are shown; the form continues past them. */
 export function recoveryCodesPage(input: {
   action: string
   csrf: string
   step: string
   codes: string[]
+  user?: PageUser
 }): string {
   return layout(
-    'Recovery codes',
-    html`<h1>Save your recovery codes</h1>
-      <p>Each code works once if you lose your authenticator. They are shown only now.</p>
-      <ul data-testid="recovery-codes">
+    text('recovery.title'),
+    html`<h1>${t('recovery.heading')}</h1>
+      <p>${t('recovery.explain')}</p>
+      <ul data-testid="recovery-codes" translate="no">
         ${input.codes.map((code) => html`<li><code>${code}</code></li>`)}
       </ul>
       <form method="post" action="${input.action}">
         <input type="hidden" name="csrf" value="${input.csrf}" />
         <input type="hidden" name="step" value="${input.step}" />
-        <button type="submit" autofocus>I saved them, continue</button>
+        <button type="submit" autofocus>${t('recovery.continue')}</button>
       </form>`,
+    { user: input.user },
   )
 }

@@ -14,6 +14,7 @@ export const ACCOUNT_SIGN_IN_PATH = '/account/sign-in'
 /** The internal client's redirect URI (path on the issuer). */
 export const ACCOUNT_SIGNED_IN_PATH = '/account/signed-in'
 
+/** The internal sign-in client's metadata (RFC 7591 names), registered as a static client. */
 export function accountClientMetadata(issuer: string): ClientMetadata {
   return {
     client_id: ACCOUNT_CLIENT_ID,

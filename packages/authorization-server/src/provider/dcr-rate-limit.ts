@@ -1,8 +1,8 @@
 import type { Middleware } from 'koa'
-import type { Store } from '@mandate/store'
-import type { AuthorizationServerOptions } from '../options.ts'
-import { ROUTES } from './build-provider.ts'
-import { redirectUriAcceptable } from '../lib/redirect-uri-hygiene.ts'
+import { parseJsonBounded } from '@mandate/core'
+import type { AuthorizationServerConfig } from '../config/resolve-config.ts'
+import { ROUTES } from './routes.ts'
+import { redirectUriAcceptable } from '../clients/redirect-uri-hygiene.ts'
 
 const HOUR_MS = 3_600_000
 
@@ -13,8 +13,9 @@ const HOUR_MS = 3_600_000
  * set-if-absent; when all slots are taken the request is refused with 429. Redirect URIs are
  * checked by {@link redirectUriAcceptable} before oidc-provider sees them.
  */
-export function dcrRateLimit(store: Store, options: AuthorizationServerOptions): Middleware {
-  const limit = options.dcr?.perSourcePerHour ?? 20
+export function dcrRateLimit(config: AuthorizationServerConfig): Middleware {
+  const { store } = config
+  const limit = config.dcr.perSourcePerHour
   return async (ctx, next) => {
     if (ctx.method === 'POST' && ctx.path === ROUTES.registration) {
       const hour = Math.floor(Date.now() / HOUR_MS)
@@ -34,7 +35,9 @@ export function dcrRateLimit(store: Store, options: AuthorizationServerOptions):
         }
         return
       }
-      const body = await readJson(ctx.req)
+      // boundedJsonBody (registered first) has already read and bounded a JSON body.
+      const parsed = (ctx.req as unknown as { body?: unknown }).body
+      const body = ctx.req.readable ? await readJson(ctx.req) : parsed
       const uris = (body as { redirect_uris?: unknown } | undefined)?.redirect_uris
       if (Array.isArray(uris) && !uris.every(redirectUriAcceptable)) {
         ctx.status = 400
@@ -61,7 +64,7 @@ async function readJson(stream: AsyncIterable<unknown>): Promise<unknown> {
     chunks.push(chunk as Buffer)
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    return parseJsonBounded(Buffer.concat(chunks), { maxBytes: LIMIT })
   } catch {
     return undefined
   }

@@ -1,7 +1,8 @@
 import { parse } from 'node:querystring'
 import type { Middleware } from 'koa'
-import { ROUTES } from './build-provider.ts'
+import { ROUTES } from './routes.ts'
 
+/** Prefix of the alias a JWT access token is handed to oidc-provider under (see below). */
 export const JWT_ALIAS_PREFIX = 'jwtref:'
 const LIMIT = 56 * 1024
 

@@ -1,351 +1,144 @@
-import { randomBytes, randomUUID } from 'node:crypto'
-import type { Selectable } from 'kysely'
-import type { Database, Store } from '@mandate/store'
-import type { KeyRing } from '@mandate/vault'
-import { AuthorizationServerError } from '../errors.ts'
-import { dummyHash, hashPassword, verifyPassword } from '../lib/password.ts'
-import { sha256Hex } from '../lib/hash.ts'
-import { seal, unseal } from '../lib/seal.ts'
-import { precompiled } from '../lib/precompiled.ts'
-import { generateTotpSecret, verifyTotp } from '../lib/totp.ts'
+import { findUser, listUsers } from '@mandate/store'
+import type { Store } from '@mandate/store'
+import type { KeyWrapper } from '@mandate/vault'
+import { addUser, linkUpstreamUser } from './add-user.ts'
+import type { NewUser } from './add-user.ts'
+import { LoginThrottle } from './login-throttle.ts'
+import {
+  deleteUserAccount,
+  resetUserMfa,
+  setUserDisabled,
+  setUserPassword,
+} from './manage-users.ts'
+import {
+  beginTotp,
+  checkSecondFactor,
+  confirmTotp,
+  pendingTotpSecret,
+  regenerateRecoveryCodes,
+} from './totp-enrolment.ts'
+import { normaliseUsername, summary } from './user-summary.ts'
+import type { LoginResult, UserSummary } from './user-summary.ts'
+import { verifyLogin } from './verify-login.ts'
 
-export interface UserSummary {
-  id: string
-  username: string
-  displayName: string | null
-  email: string | null
-  disabled: boolean
-  mfa: boolean
-  upstreamIssuer: string | null
-  createdAt: Date
-}
+export type { LoginResult, UserSummary } from './user-summary.ts'
 
-export type LoginResult =
-  | { ok: true; user: UserSummary }
-  | { ok: false; reason: 'invalid' | 'locked' | 'disabled'; retryAfterMs?: number }
-
-// Lockout with backoff: after 5 consecutive failures, each further failure locks the account
-// for 30 s doubling up to 15 min. Failures while locked do not extend the lock (no
-// lock-out-forever by a third party) and are not even checked against the hash.
-const FREE_FAILURES = 5
-const BASE_LOCK_MS = 30_000
-const MAX_LOCK_MS = 15 * 60_000
-const MIN_PASSWORD_LENGTH = 8
-
-/** Local user accounts: the operations behind `mandate users …` and the login page. */
+/**
+ * Local user accounts: the operations behind `mandate users …`, the sign-in and account pages
+ * and oidc-provider's `findAccount`. Each operation lives in its own file of `users/`.
+ * @example
+ * ```ts
+ * const users = new Users(store, keys)
+ * await users.add({ username: 'alice', password: 'correct horse battery' })
+ * const result = await users.verifyLogin('alice', 'correct horse battery')
+ * ```
+ */
 export class Users {
   readonly #store: Store
-  readonly #keyRing: KeyRing | undefined
-  // Every token request looks the account up (oidc-provider's findAccount), so that a
-  // disabled account stops refreshing at once: one prepared query, no per-call building.
-  readonly #byId: (id: string) => Promise<{ rows: Selectable<Database['as_users']>[] }>
+  readonly #keys: KeyWrapper
+  readonly #throttle: LoginThrottle
 
-  constructor(store: Store, keyRing?: KeyRing) {
+  /** @param keys seals TOTP secrets at rest (`sealValue`); the vault's keys in `mandate serve`. */
+  constructor(store: Store, keys: KeyWrapper) {
     this.#store = store
-    this.#keyRing = keyRing
-    this.#byId = precompiled(store.db, 1, (id: string) =>
-      store.db.selectFrom('as_users').selectAll().where('id', '=', id),
-    )
+    this.#keys = keys
+    this.#throttle = new LoginThrottle(store)
   }
 
-  async add(input: {
-    username: string
-    password?: string
-    displayName?: string
-    email?: string
-  }): Promise<UserSummary> {
-    const username = input.username.trim().toLowerCase()
-    if (!/^[a-z0-9._@-]{1,200}$/.test(username)) {
-      throw new AuthorizationServerError(
-        'ERR_AS_CONFIG',
-        'username may contain a-z 0-9 . _ @ - only',
-      )
-    }
-    if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new AuthorizationServerError(
-        'ERR_AS_PASSWORD_POLICY',
-        `password must have at least ${String(MIN_PASSWORD_LENGTH)} characters`,
-      )
-    }
-    if ((await this.#row('username', username)) !== undefined) {
-      throw new AuthorizationServerError('ERR_AS_USER_EXISTS', 'user already exists')
-    }
-    const id = randomUUID()
-    await this.#store.db
-      .insertInto('as_users')
-      .values({
-        id,
-        username,
-        display_name: input.displayName ?? null,
-        email: input.email ?? null,
-        password_hash: input.password === undefined ? null : await hashPassword(input.password),
-        upstream_issuer: null,
-        upstream_subject: null,
-        disabled_at: null,
-        locked_until: null,
-        totp_secret: null,
-        totp_enrolled_at: null,
-        totp_last_step: null,
-        recovery_codes: null,
-        created_at: Date.now(),
-      })
-      .execute()
-    return this.#require(id)
+  /** Adds a local user (see {@link addUser}). */
+  add(input: NewUser): Promise<UserSummary> {
+    return addUser(this.#store, input)
   }
 
+  /** Every user, by username. */
   async list(): Promise<UserSummary[]> {
-    const rows = await this.#store.db
-      .selectFrom('as_users')
-      .selectAll()
-      .orderBy('username')
-      .execute()
-    return rows.map(summary)
+    return (await listUsers(this.#store)).map(summary)
   }
 
+  /** A user by id (every token request asks: a disabled account stops refreshing at once). */
   async get(id: string): Promise<UserSummary | undefined> {
-    const row = (await this.#byId(id)).rows[0]
+    const row = await findUser(this.#store, { id })
     return row === undefined ? undefined : summary(row)
   }
 
+  /** A user by username (case and surrounding spaces ignored). */
   async findByUsername(username: string): Promise<UserSummary | undefined> {
-    const row = await this.#row('username', username.trim().toLowerCase())
+    const row = await findUser(this.#store, { username: normaliseUsername(username) })
     return row === undefined ? undefined : summary(row)
   }
 
-  async setDisabled(username: string, disabled: boolean): Promise<void> {
-    const result = await this.#store.db
-      .updateTable('as_users')
-      .set({ disabled_at: disabled ? Date.now() : null })
-      .where('username', '=', username.trim().toLowerCase())
-      .executeTakeFirst()
-    if (result.numUpdatedRows === 0n)
-      throw new AuthorizationServerError('ERR_AS_USER_NOT_FOUND', 'no such user')
+  /** Disables (ending every grant and token) or re-enables an account. */
+  setDisabled(username: string, disabled: boolean): Promise<void> {
+    return setUserDisabled(this.#store, username, disabled)
   }
 
-  async setPassword(username: string, password: string): Promise<void> {
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      throw new AuthorizationServerError(
-        'ERR_AS_PASSWORD_POLICY',
-        `password must have at least ${String(MIN_PASSWORD_LENGTH)} characters`,
-      )
-    }
-    const result = await this.#store.db
-      .updateTable('as_users')
-      .set({ password_hash: await hashPassword(password), failed_logins: 0, locked_until: null })
-      .where('username', '=', username.trim().toLowerCase())
-      .executeTakeFirst()
-    if (result.numUpdatedRows === 0n)
-      throw new AuthorizationServerError('ERR_AS_USER_NOT_FOUND', 'no such user')
+  /** Sets a new password; the user's grants and tokens end. */
+  setPassword(username: string, password: string): Promise<void> {
+    return setUserPassword(this.#store, username, password)
+  }
+
+  /**
+   * Deletes the account: every grant and browser session ends, every token issued so far is
+   * refused everywhere (docs/revocation.md), then the user's row and roles are removed.
+   */
+  delete(username: string): Promise<void> {
+    return deleteUserAccount(this.#store, username)
   }
 
   /** Removes the TOTP enrolment and recovery codes (the user enrols again at next login). */
-  async resetMfa(username: string): Promise<void> {
-    const result = await this.#store.db
-      .updateTable('as_users')
-      .set({
-        totp_secret: null,
-        totp_enrolled_at: null,
-        totp_last_step: null,
-        recovery_codes: null,
-      })
-      .where('username', '=', username.trim().toLowerCase())
-      .executeTakeFirst()
-    if (result.numUpdatedRows === 0n)
-      throw new AuthorizationServerError('ERR_AS_USER_NOT_FOUND', 'no such user')
+  resetMfa(username: string): Promise<void> {
+    return resetUserMfa(this.#store, username)
   }
 
   /** Replaces an enrolled user's recovery codes with ten new ones (the old ones stop working). */
-  async regenerateRecoveryCodes(id: string): Promise<string[]> {
-    const codes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex'))
-    const result = await this.#store.db
-      .updateTable('as_users')
-      .set({ recovery_codes: JSON.stringify(codes.map(sha256Hex)) })
-      .where('id', '=', id)
-      .where('totp_enrolled_at', 'is not', null)
-      .executeTakeFirst()
-    if (result.numUpdatedRows === 0n)
-      throw new AuthorizationServerError('ERR_AS_MFA_NOT_ENROLLED', 'no second factor enrolled')
-    return codes
+  regenerateRecoveryCodes(id: string): Promise<string[]> {
+    return regenerateRecoveryCodes(this.#store, id)
   }
 
-  /** Checks a password with lockout and backoff. */
-  async verifyLogin(
-    username: string,
-    password: string,
-    now: number = Date.now(),
-  ): Promise<LoginResult> {
-    const row = await this.#row('username', username.trim().toLowerCase())
-    if (row?.password_hash == null) {
-      await verifyPassword(password, await dummyHash())
-      return { ok: false, reason: 'invalid' }
-    }
-    if (row.locked_until !== null && row.locked_until > now) {
-      return { ok: false, reason: 'locked', retryAfterMs: row.locked_until - now }
-    }
-    const valid = await verifyPassword(password, row.password_hash)
-    if (!valid) {
-      const failures = row.failed_logins + 1
-      const over = failures - FREE_FAILURES
-      const lockedUntil =
-        over > 0 ? now + Math.min(BASE_LOCK_MS * 2 ** (over - 1), MAX_LOCK_MS) : null
-      await this.#store.db
-        .updateTable('as_users')
-        .set({ failed_logins: failures, locked_until: lockedUntil })
-        .where('id', '=', row.id)
-        .execute()
-      return { ok: false, reason: 'invalid' }
-    }
-    if (row.disabled_at !== null) return { ok: false, reason: 'disabled' }
-    await this.#store.db
-      .updateTable('as_users')
-      .set({ failed_logins: 0, locked_until: null })
-      .where('id', '=', row.id)
-      .execute()
-    return { ok: true, user: summary(row) }
+  /** Checks a password with lockout and backoff (see {@link verifyLogin}). */
+  verifyLogin(username: string, password: string, now: number = Date.now()): Promise<LoginResult> {
+    return verifyLogin(this.#store, this.#throttle, username, password, now)
+  }
+
+  /** Forgets the failure counters not touched for a day (called periodically by the server). */
+  purgeLoginFailures(now: number = Date.now()): Promise<void> {
+    return this.#throttle.purge(now)
   }
 
   /** Starts a TOTP enrolment: a new secret, stored sealed but not active until confirmed. */
-  async beginTotp(id: string): Promise<string> {
-    const secret = generateTotpSecret()
-    await this.#store.db
-      .updateTable('as_users')
-      .set({
-        totp_secret: seal(this.#keyRing, secret, `mandate:totp:${id}`),
-        totp_enrolled_at: null,
-      })
-      .where('id', '=', id)
-      .where('totp_enrolled_at', 'is', null)
-      .execute()
-    return secret
+  beginTotp(id: string): Promise<string> {
+    return beginTotp(this.#store, this.#keys, id)
+  }
+
+  /** The secret of an enrolment begun but not confirmed (to show it again after a wrong code). */
+  pendingTotpSecret(id: string): Promise<string | undefined> {
+    return pendingTotpSecret(this.#store, this.#keys, id)
   }
 
   /** Confirms an enrolment with a first code; returns ten one-time recovery codes. */
-  async confirmTotp(
-    id: string,
-    code: string,
-    now: number = Date.now(),
-  ): Promise<string[] | undefined> {
-    if (!(await this.verifyTotp(id, code, now, true))) return undefined
-    const codes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex'))
-    await this.#store.db
-      .updateTable('as_users')
-      .set({ totp_enrolled_at: now, recovery_codes: JSON.stringify(codes.map(sha256Hex)) })
-      .where('id', '=', id)
-      .execute()
-    return codes
+  confirmTotp(id: string, code: string, now: number = Date.now()): Promise<string[] | undefined> {
+    return confirmTotp(this.#store, this.#keys, id, code, now)
   }
 
   /**
    * Checks a TOTP code (or a recovery code, consumed on use). A code's time step is accepted
    * once only (RFC 6238 §5.2), atomically across instances.
    */
-  async verifyTotp(
+  verifyTotp(
     id: string,
     code: string,
     now: number = Date.now(),
     enrolling = false,
   ): Promise<boolean> {
-    const row = await this.#row('id', id)
-    if (row?.totp_secret == null) return false
-    if (!enrolling && row.totp_enrolled_at === null) return false
-    const trimmed = code.replace(/\s+/g, '')
-    const secret = unseal(this.#keyRing, row.totp_secret, `mandate:totp:${id}`)
-    const step = verifyTotp(secret, trimmed, now)
-    if (step !== undefined) {
-      const result = await this.#store.db
-        .updateTable('as_users')
-        .set({ totp_last_step: step })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
-        .executeTakeFirst()
-      return result.numUpdatedRows > 0n
-    }
-    if (enrolling || row.recovery_codes === null) return false
-    const hashes = JSON.parse(row.recovery_codes) as string[]
-    const hash = sha256Hex(trimmed.toLowerCase())
-    if (!hashes.includes(hash)) return false
-    const result = await this.#store.db
-      .updateTable('as_users')
-      .set({ recovery_codes: JSON.stringify(hashes.filter((h) => h !== hash)) })
-      .where('id', '=', id)
-      .where('recovery_codes', '=', row.recovery_codes)
-      .executeTakeFirst()
-    return result.numUpdatedRows > 0n
+    return checkSecondFactor(this.#store, this.#keys, id, code, now, enrolling)
   }
 
   /** Finds or creates the local user linked to an upstream identity (upstream login). */
-  async linkUpstream(
+  linkUpstream(
     issuer: string,
     subject: string,
     claims: { email?: string; name?: string },
   ): Promise<UserSummary> {
-    const existing = await this.#store.db
-      .selectFrom('as_users')
-      .selectAll()
-      .where('upstream_issuer', '=', issuer)
-      .where('upstream_subject', '=', subject)
-      .executeTakeFirst()
-    if (existing !== undefined) return summary(existing)
-    const id = randomUUID()
-    await this.#store.db
-      .insertInto('as_users')
-      .values({
-        id,
-        username: `upstream-${sha256Hex(`${issuer} ${subject}`).slice(0, 16)}`,
-        display_name: claims.name ?? null,
-        email: claims.email ?? null,
-        password_hash: null,
-        upstream_issuer: issuer,
-        upstream_subject: subject,
-        disabled_at: null,
-        locked_until: null,
-        totp_secret: null,
-        totp_enrolled_at: null,
-        totp_last_step: null,
-        recovery_codes: null,
-        created_at: Date.now(),
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['upstream_issuer', 'upstream_subject']).doNothing(),
-      )
-      .execute()
-    return await this.linkUpstream(issuer, subject, claims)
-  }
-
-  async #require(id: string): Promise<UserSummary> {
-    const user = await this.get(id)
-    if (user === undefined)
-      throw new AuthorizationServerError('ERR_AS_USER_NOT_FOUND', 'no such user')
-    return user
-  }
-
-  #row(column: 'id' | 'username', value: string) {
-    return this.#store.db
-      .selectFrom('as_users')
-      .selectAll()
-      .where(column, '=', value)
-      .executeTakeFirst()
-  }
-}
-
-function summary(row: {
-  id: string
-  username: string
-  display_name: string | null
-  email: string | null
-  disabled_at: number | null
-  totp_enrolled_at: number | null
-  upstream_issuer: string | null
-  created_at: number
-}): UserSummary {
-  return {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    email: row.email,
-    disabled: row.disabled_at !== null,
-    mfa: row.totp_enrolled_at !== null,
-    upstreamIssuer: row.upstream_issuer,
-    createdAt: new Date(row.created_at),
+    return linkUpstreamUser(this.#store, issuer, subject, claims)
   }
 }

@@ -9,6 +9,7 @@ export class BrowserAgent {
   readonly cookies = new Map<string, string>()
   lastHtml = ''
   lastStatus = 0
+  lastHeaders = new Headers()
 
   async request(url: string, init: { method?: string; form?: FormFields } = {}): Promise<Response> {
     const headers = new Headers()
@@ -39,6 +40,7 @@ export class BrowserAgent {
       else this.cookies.set(name, value)
     }
     this.lastStatus = response.status
+    this.lastHeaders = response.headers
     return response
   }
 

@@ -10,7 +10,7 @@ import { createAuthorizationServer } from '../../src/index.ts'
 import type { AuthorizationServer, AuthorizationServerOptions } from '../../src/index.ts'
 import { BrowserAgent, checkboxValues, parseForm } from './browser-agent.ts'
 import { serverOptions } from './server-options.ts'
-import { currentStep, totpAt } from '../../src/lib/totp.ts'
+import { currentStep, totpAt } from '../../src/mfa/totp.ts'
 
 export {
   RESOURCE,
@@ -25,6 +25,7 @@ export {
   RS_CLIENT,
   RS_SECRET,
   PASSWORD,
+  TEST_KEYS,
 } from './server-options.ts'
 import { RESOURCE, REDIRECT_URI, PUBLIC_CLIENT, PASSWORD } from './server-options.ts'
 
@@ -117,6 +118,8 @@ export async function authorize(
   agent: BrowserAgent
   enrolledSecret: string | undefined
   recoveryCodes: string[]
+  /** The Cache-Control header of the page that showed the recovery codes. */
+  recoveryCodesCacheControl: string | null
   /** Whether the consent page was shown. */
   consentShown: boolean
 }> {
@@ -128,8 +131,11 @@ export async function authorize(
   url.searchParams.set('client_id', options.clientId ?? PUBLIC_CLIENT)
   url.searchParams.set('redirect_uri', redirectUri)
   url.searchParams.set('response_type', 'code')
-  url.searchParams.set('scope', options.scope ?? 'tools:read tools:write')
-  url.searchParams.set('resource', options.resource ?? RESOURCE)
+  // An empty `scope` or `resource` option leaves the parameter out.
+  const scope = options.scope ?? 'tools:read tools:write'
+  if (scope !== '') url.searchParams.set('scope', scope)
+  const resource = options.resource ?? RESOURCE
+  if (resource !== '') url.searchParams.set('resource', resource)
   url.searchParams.set('state', state)
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier))
   url.searchParams.set('code_challenge_method', 'S256')
@@ -137,6 +143,7 @@ export async function authorize(
 
   let enrolledSecret: string | undefined
   let recoveryCodes: string[] = []
+  let recoveryCodesCacheControl: string | null = null
   let consentShown = false
   let step = await agent.follow(url.href, redirectUri)
   for (let i = 0; i < 6 && step.location === undefined; i++) {
@@ -164,6 +171,7 @@ export async function authorize(
         form: { ...form.fields, code: totpAt(secret, currentStep()) },
       })
     } else if (html.includes('/continue"')) {
+      recoveryCodesCacheControl = agent.lastHeaders.get('cache-control')
       recoveryCodes = [...html.matchAll(/<li><code>([0-9a-f]+)<\/code><\/li>/g)].map(
         (m) => m[1] ?? '',
       )
@@ -192,6 +200,7 @@ export async function authorize(
     agent,
     enrolledSecret,
     recoveryCodes,
+    recoveryCodesCacheControl,
     consentShown,
   }
 }

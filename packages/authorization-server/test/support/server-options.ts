@@ -1,5 +1,7 @@
 // The configuration every test server uses (in-process and multi-instance).
+import { createHash } from 'node:crypto'
 import type { Store } from '@mandate/store'
+import { keyRingWrapper } from '@mandate/vault'
 import type { AuthorizationServerOptions } from '../../src/index.ts'
 
 export const RESOURCE = 'https://mcp.example.test/mcp'
@@ -14,13 +16,22 @@ export const ORCHESTRATOR_SECRET = 'orchestrator-secret-0123456789abcdef012345'
 export const RS_CLIENT = 'resource-server'
 export const RS_SECRET = 'rs-secret-0123456789abcdef0123456789abcdef'
 export const PASSWORD = 'correct horse battery'
+/**
+ * The key wrapper that seals the test servers' secrets at rest: fixed, so that every instance
+ * of a multi-instance test (and a test reading a sealed row) opens what the others sealed.
+ */
+export const TEST_KEYS = keyRingWrapper({
+  active: 1,
+  keys: new Map([[1, createHash('sha256').update('mandate test key-encryption key').digest()]]),
+})
 
 export function serverOptions(issuer: string, store: Store): AuthorizationServerOptions {
   return {
     issuer,
     store,
+    keys: TEST_KEYS,
     resources: {
-      [RESOURCE]: { scopes: ['tools:read', 'tools:write'] },
+      [RESOURCE]: { scopes: ['tools:read', 'tools:write'], introspectionClients: [RS_CLIENT] },
       [GATEWAY]: { scopes: ['tools:read', 'tools:write'] },
       [DOWNSTREAM]: { scopes: ['tools:read'] },
     },

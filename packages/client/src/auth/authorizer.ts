@@ -21,5 +21,10 @@ export interface AuthorizationRequest {
 export interface Authorizer {
   /** The redirect URI registered for this host, e.g. `http://127.0.0.1:43117/callback`. */
   readonly redirectUrl: string
+  /**
+   * How long `authorize` waits for the person, when the authorizer has a limit. A host's MCP
+   * request timeout must exceed it, or the request gives up while the browser step still runs.
+   */
+  readonly timeoutMs?: number
   authorize(request: AuthorizationRequest): Promise<URLSearchParams>
 }

@@ -1,10 +1,11 @@
-import { createSsrfSafeFetch, NetError } from '@mandate/core'
-import type { Resolver } from '@mandate/core'
+import { isLoopbackHost } from '@mandate/core'
+import { createSsrfSafeFetch, NetError } from '@mandate/core/node'
+import type { Resolver } from '@mandate/core/node'
 import type { FetchLike } from '@modelcontextprotocol/client'
 
 import { ClientError } from '../errors.ts'
-import { isLoopbackHostname } from '../lib/loopback.ts'
 
+/** Limits of {@link guardedDiscoveryFetch}; the defaults suit production. */
 export interface GuardedFetchOptions {
   /** Development switch: allow `http:` and loopback addresses (never private or link-local ones). */
   allowLoopback?: boolean
@@ -37,7 +38,7 @@ export function guardedDiscoveryFetch(options: GuardedFetchOptions = {}): FetchL
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
     // Even in development, plain http only to a loopback name.
-    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
       throw blocked(`scheme ${url.protocol} refused`)
     }
     let response: Response

@@ -1,5 +1,5 @@
 import type {
-  DpopKeyPair,
+  DpopSession,
   OAuthClientInformationContext,
   OAuthClientMetadata,
   OAuthClientProvider,
@@ -7,25 +7,20 @@ import type {
   StoredOAuthClientInformation,
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client'
-import { DpopSession, generateDpopKeyPair } from '@modelcontextprotocol/client'
-import { calculateJwkThumbprint, exportJWK, importJWK } from 'jose'
-import type { CryptoKey, JWK } from 'jose'
 
 import { ClientError } from '../errors.ts'
+import { CredentialCache } from '../lib/credential-cache.ts'
+import { createDpopSession, supportsDpop } from '../lib/dpop-keys.ts'
+import { exactUrl } from '../lib/exact-url.ts'
 import { randomToken } from '../lib/random.ts'
-import type { CredentialStore, ServerCredentials } from '../storage/credential-store.ts'
+import type { CredentialStore } from '../storage/credential-store.ts'
 import { assertSafeBrowserUrl } from '../url/assert-safe-browser-url.ts'
 import { checkAuthorizationServer } from './check-authorization-server.ts'
 import { checkResource } from './check-resource.ts'
+import { preRegisteredInformation } from './pre-registered-client.ts'
+import type { PreRegisteredClient } from './pre-registered-client.ts'
 
-/** A client registered out of band with one authorization server. */
-export interface PreRegisteredClient {
-  client_id: string
-  client_secret?: string
-  /** The issuer it was registered with; the credential is never sent to another one. */
-  issuer?: string
-}
-
+/** {@link MandateOAuthProvider}'s settings, resolved by `createMandateAuth`. */
 export interface ProviderOptions {
   serverUrl: string
   store: CredentialStore
@@ -54,7 +49,7 @@ export class MandateOAuthProvider implements OAuthClientProvider {
   readonly clientMetadataUrl?: string
   private readonly options: ProviderOptions
   private readonly serverKey: string
-  private cache: ServerCredentials | undefined
+  private readonly credentials: CredentialCache
   private flow: { state?: string; codeVerifier?: string } = {}
   private pending: PendingAuthorization | undefined
   private dpopSession: Promise<DpopSession> | undefined
@@ -66,6 +61,7 @@ export class MandateOAuthProvider implements OAuthClientProvider {
     if (options.clientMetadataUrl !== undefined) this.clientMetadataUrl = options.clientMetadataUrl
     const url = new URL(options.serverUrl)
     this.serverKey = `${url.origin}${url.pathname}`
+    this.credentials = new CredentialCache(options.store, this.serverKey)
   }
 
   get redirectUrl(): string {
@@ -89,18 +85,18 @@ export class MandateOAuthProvider implements OAuthClientProvider {
   async clientInformation(
     ctx?: OAuthClientInformationContext,
   ): Promise<StoredOAuthClientInformation | undefined> {
-    const creds = await this.load()
+    const creds = await this.credentials.load()
     const issuer = ctx?.issuer ?? creds.latestIssuer
     const saved = issuer === undefined ? undefined : creds.clients[issuer]
     if (saved !== undefined) return saved
     const pre = this.options.preRegistered
-    if (pre === undefined) return undefined
-    if (pre.issuer !== undefined && issuer !== undefined && pre.issuer !== issuer) return undefined
-    return {
-      client_id: pre.client_id,
-      ...(pre.client_secret === undefined ? {} : { client_secret: pre.client_secret }),
-      ...(pre.issuer === undefined ? {} : { issuer: pre.issuer }),
-    }
+    // SEP-2352: a pre-registered client given without its issuer belongs to the first AS it was
+    // used with; when the resource moves to another AS, that AS gets a new registration instead.
+    const boundTo = pre?.issuer ?? creds.preRegisteredIssuer
+    return preRegisteredInformation(
+      pre === undefined || boundTo === undefined ? pre : { ...pre, issuer: boundTo },
+      issuer,
+    )
   }
 
   async saveClientInformation(
@@ -109,13 +105,16 @@ export class MandateOAuthProvider implements OAuthClientProvider {
   ): Promise<void> {
     const issuer = ctx?.issuer ?? info.issuer
     if (issuer === undefined) return
-    await this.update((creds) => {
+    const pre = this.options.preRegistered
+    await this.credentials.update((creds) => {
       creds.clients[issuer] = info
+      if (pre?.client_id === info.client_id && pre.issuer === undefined)
+        creds.preRegisteredIssuer ??= issuer
     })
   }
 
   async tokens(ctx?: OAuthClientInformationContext): Promise<StoredOAuthTokens | undefined> {
-    const creds = await this.load()
+    const creds = await this.credentials.load()
     const issuer = ctx?.issuer ?? creds.latestIssuer
     const tokens = issuer === undefined ? undefined : creds.tokens[issuer]
     if (tokens === undefined) return undefined
@@ -140,7 +139,7 @@ export class MandateOAuthProvider implements OAuthClientProvider {
         : { expires_at: Math.floor(Date.now() / 1000) + tokens.expires_in }),
       ...(bound === undefined ? {} : { dpop_jkt: bound }),
     }
-    await this.update((creds) => {
+    await this.credentials.update((creds) => {
       creds.tokens[issuer] = entry
       creds.latestIssuer = issuer
     })
@@ -148,7 +147,7 @@ export class MandateOAuthProvider implements OAuthClientProvider {
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    const discovery = (await this.load()).discovery
+    const discovery = (await this.credentials.load()).discovery
     this.checkServer(discovery)
     const url = assertSafeBrowserUrl(authorizationUrl, {
       allowLoopbackHttp: this.options.allowLoopback,
@@ -182,27 +181,27 @@ export class MandateOAuthProvider implements OAuthClientProvider {
         )
       }
       // RFC 8707 still applies to a 2025-03-26 server: the resource is the server URL itself.
-      return Promise.resolve(new URL(this.serverKey))
+      return Promise.resolve(exactUrl(this.serverKey))
     }
-    return Promise.resolve(new URL(checkResource(serverUrl, resource)))
+    return Promise.resolve(exactUrl(checkResource(serverUrl, resource)))
   }
 
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
     this.checkServer(state)
-    await this.update((creds) => {
+    await this.credentials.update((creds) => {
       creds.discovery = state
     })
   }
 
   async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
-    return (await this.load()).discovery
+    return (await this.credentials.load()).discovery
   }
 
   async invalidateCredentials(
     scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery',
   ): Promise<void> {
     if (scope === 'verifier' || scope === 'all') this.flow = {}
-    await this.update((creds) => {
+    await this.credentials.update((creds) => {
       if (scope === 'all' || scope === 'client') creds.clients = {}
       if (scope === 'all' || scope === 'tokens') creds.tokens = {}
       if (scope === 'all' || scope === 'discovery') delete creds.discovery
@@ -212,9 +211,9 @@ export class MandateOAuthProvider implements OAuthClientProvider {
   async dpop(): Promise<DpopSession | undefined> {
     if (this.options.dpop === 'off') return undefined
     if (this.options.dpop === 'auto') {
-      if (!supportsDpop((await this.load()).discovery)) return undefined
+      if (!supportsDpop((await this.credentials.load()).discovery)) return undefined
     }
-    this.dpopSession ??= this.createDpopSession()
+    this.dpopSession ??= createDpopSession(this.options.persistDpopKey, this.credentials)
     return this.dpopSession
   }
 
@@ -237,7 +236,7 @@ export class MandateOAuthProvider implements OAuthClientProvider {
 
   /** Token lifetime left in seconds, `undefined` when unknown or no token. */
   async secondsLeft(): Promise<{ seconds: number | undefined; refreshable: boolean } | undefined> {
-    const creds = await this.load()
+    const creds = await this.credentials.load()
     const tokens = creds.latestIssuer === undefined ? undefined : creds.tokens[creds.latestIssuer]
     if (tokens === undefined) return undefined
     const seconds =
@@ -258,62 +257,5 @@ export class MandateOAuthProvider implements OAuthClientProvider {
         )
       }
     }
-  }
-
-  private async createDpopSession(): Promise<DpopSession> {
-    if (!this.options.persistDpopKey) {
-      // RFC 9449 §11.1: a non-extractable key cannot be exfiltrated; it lives as long as the process.
-      return DpopSession.create({
-        keyPair: await generateDpopKeyPair({ alg: 'ES256', extractable: false }),
-      })
-    }
-    const stored = (await this.load()).dpopPrivateJwk
-    if (stored !== undefined) return DpopSession.create({ keyPair: await keyPairFromJwk(stored) })
-    const fresh = await generateDpopKeyPair({ alg: 'ES256', extractable: true })
-    const privateJwk = await exportJWK(fresh.privateKey)
-    await this.update((creds) => {
-      creds.dpopPrivateJwk = privateJwk
-    })
-    return DpopSession.create({ keyPair: await keyPairFromJwk(privateJwk) })
-  }
-
-  private async load(): Promise<ServerCredentials> {
-    this.cache ??= (await this.options.store.load(this.serverKey)) ?? { clients: {}, tokens: {} }
-    return this.cache
-  }
-
-  private async update(change: (creds: ServerCredentials) => void): Promise<void> {
-    const creds = structuredClone(await this.load())
-    change(creds)
-    await this.options.store.save(this.serverKey, creds)
-    this.cache = creds
-  }
-}
-
-/** RFC 9449 §5.1: the AS lists the DPoP algorithms it accepts; we sign with ES256. */
-function supportsDpop(discovery: OAuthDiscoveryState | undefined): boolean {
-  const metadata = discovery?.authorizationServerMetadata as Record<string, unknown> | undefined
-  const algs = metadata?.['dpop_signing_alg_values_supported']
-  return Array.isArray(algs) && algs.includes('ES256')
-}
-
-/** Re-imports a persisted key as non-extractable: the JWK stays only in the encrypted store. */
-async function keyPairFromJwk(privateJwk: JWK): Promise<DpopKeyPair> {
-  // The public half: the private JWK without its private member and usage flags.
-  const { d, key_ops, ext, ...publicJwk } = privateJwk
-  const privateKey = (await importJWK(privateJwk, 'ES256', { extractable: false })) as CryptoKey
-  const publicKey = (await importJWK(publicJwk, 'ES256', { extractable: true })) as CryptoKey
-  const cleanPublic = {
-    kty: publicJwk.kty,
-    crv: publicJwk.crv,
-    x: publicJwk.x,
-    y: publicJwk.y,
-  } as JWK
-  return {
-    privateKey,
-    publicKey,
-    publicJwk: cleanPublic,
-    thumbprint: await calculateJwkThumbprint(cleanPublic, 'sha256'),
-    alg: 'ES256',
   }
 }

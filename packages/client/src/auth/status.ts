@@ -9,4 +9,5 @@ export type AuthStatus =
   | { type: 'step-up'; error: string; scope: string | undefined }
   | { type: 'gave-up'; reason: string }
 
+/** Receives every {@link AuthStatus} change; must not throw. */
 export type StatusListener = (status: AuthStatus) => void

@@ -1,4 +1,4 @@
-import { isLoopbackHostname } from '../lib/loopback.ts'
+import { hostMatchesPattern, isLoopbackHost } from '@mandate/core'
 import { assertSafeBrowserUrl } from '../url/assert-safe-browser-url.ts'
 import { describeUrl } from './describe-url.ts'
 import type { UrlDisplay } from './describe-url.ts'
@@ -15,6 +15,7 @@ export interface DomainPolicy {
   allowServerOrigin?: boolean
 }
 
+/** The verdict on an elicitation URL: the parsed URL to offer, or why it is refused; the display either way when the URL parsed. */
 export type UrlDecision =
   | { allowed: true; url: URL; display: UrlDisplay }
   | { allowed: false; reason: string; display?: UrlDisplay }
@@ -44,7 +45,7 @@ export function evaluateElicitationUrl(
   ]
   const display = describeUrl(url, trusted)
   const host = url.hostname
-  if ((policy.deny ?? []).some((entry) => matches(host, entry))) {
+  if ((policy.deny ?? []).some((entry) => hostMatchesPattern(host, entry))) {
     return { allowed: false, reason: `${host} is on the deny list`, display }
   }
   if (display.flags.includes('lookalike')) {
@@ -69,10 +70,10 @@ export function evaluateElicitationUrl(
   }
   const sameOrigin = url.origin === server.origin
   const serverAllowed = policy.allowServerOrigin !== false && sameOrigin
-  if (!serverAllowed && !allow.some((entry) => matches(host, entry))) {
+  if (!serverAllowed && !allow.some((entry) => hostMatchesPattern(host, entry))) {
     return { allowed: false, reason: `${host} is not an allowed domain for this server`, display }
   }
-  if (url.protocol === 'http:' && !(options.allowLoopback === true && isLoopbackHostname(host))) {
+  if (url.protocol === 'http:' && !(options.allowLoopback === true && isLoopbackHost(host))) {
     return { allowed: false, reason: 'the link is not https', display }
   }
   return { allowed: true, url, display }
@@ -80,11 +81,4 @@ export function evaluateElicitationUrl(
 
 function stripWildcard(entry: string): string {
   return entry.startsWith('*.') ? entry.slice(2) : entry
-}
-
-function matches(host: string, entry: string): boolean {
-  const h = host.toLowerCase()
-  const e = entry.toLowerCase()
-  if (e.startsWith('*.')) return h.endsWith(e.slice(1)) || h === e.slice(2)
-  return h === e
 }

@@ -5,6 +5,7 @@ import type {
   ElicitRequestFormParams,
   ElicitRequestURLParams,
   ElicitResult,
+  RequestOptions,
 } from '@modelcontextprotocol/client'
 import {
   ProtocolError,
@@ -13,80 +14,20 @@ import {
 } from '@modelcontextprotocol/client'
 
 import { ClientError } from '../errors.ts'
+import { ElicitationCompletions } from '../lib/elicitation-completions.ts'
+import type { CompletionWait } from '../lib/elicitation-completions.ts'
 import { openInBrowser } from '../url/open-in-browser.ts'
-import type { DomainPolicy } from './domain-policy.ts'
 import { evaluateElicitationUrl } from './domain-policy.ts'
-import type { UrlDisplay } from './describe-url.ts'
+import type { UrlElicitationOptions, UrlElicitationSupport } from './url-elicitation-options.ts'
 
-/** What the host shows before anything is opened (the consent-UI contract, docs/client.md). */
-export interface ConsentRequest {
-  /** The MCP server that asks; show it prominently. */
-  serverUrl: string
-  serverName?: string
-  /** The server's message, untrusted text: show it as plain text. */
-  message: string
-  /** The full URL with the registrable domain split out for emphasis, and warnings. */
-  display: UrlDisplay
-}
+const DEFAULT_COMPLETION_TIMEOUT_MS = 600_000
 
-export type ConsentPrompt = (request: ConsentRequest) => Promise<{ approved: boolean }>
-
-/** What the person is told when a link was refused without asking them. */
-export interface RefusalNotice {
-  serverUrl: string
-  message: string
-  reason: string
-  display?: UrlDisplay
-}
-
-export interface UrlElicitationOptions {
-  serverUrl: string
-  serverName?: string
-  consent: ConsentPrompt
-  policy?: DomainPolicy
-  /** Opens the approved URL outside the model's reach. Default: the system browser, no shell. */
-  open?: (url: URL) => Promise<void>
-  /** Form-mode handler; without one, form mode is not declared. */
-  form?: (params: ElicitRequestFormParams) => Promise<ElicitResult>
-  onRefused?: (notice: RefusalNotice) => void
-  /** How long to wait for `notifications/elicitation/complete`. Default 10 minutes. */
-  completionTimeoutMs?: number
-  /**
-   * The manual retry/cancel control for servers that send no completion notification (it is a
-   * MAY for servers; MCP 2025-11-25 elicitation "URL Mode" asks clients for manual controls):
-   * resolves `retry` once the person says they are done, `cancel` to give up. Races the
-   * notification; without it, only the notification (or the timeout) ends the wait.
-   * On 2026-07-28 (no notification exists) it is the only signal: the elicitation is answered,
-   * and the call retried, once the person says they are done.
-   */
-  manualRetry?: (request: ManualRetryRequest) => Promise<'retry' | 'cancel'>
-  /** Development only: accept `http://127.0.0.1` links. */
-  allowLoopback?: boolean
-}
-
-export interface ManualRetryRequest {
-  serverUrl: string
-  /** The 2025-11-25 id; 2026-07-28 elicitations have none. */
-  elicitationId: string | undefined
-  message: string
-  /** Aborts when the wait ended another way (the notification came): close the prompt. */
-  signal: AbortSignal
-}
-
-export interface UrlElicitationSupport {
-  /** Merge into the SDK `Client` capabilities: `{ elicitation: { url: {}, form?: {} } }`. */
-  readonly capabilities: {
-    elicitation: { url: Record<string, never>; form?: Record<string, never> }
-  }
-  /** Registers the `elicitation/create` handler and the completion listener on `client`. */
-  attach(client: Client): void
-  /** Handles one `elicitation/create` request (both protocol revisions go through here). */
-  handle(params: ElicitRequestURLParams | ElicitRequestFormParams): Promise<ElicitResult>
-  /**
-   * `tools/call` that answers a `-32042` URLElicitationRequiredError: consent, open, wait for
-   * completion, then retries the call once. The URL never reaches the result (or the model).
-   */
-  callTool(client: Client, params: CallToolRequest['params']): Promise<CallToolResult>
+/** What the steps below share for one server. */
+interface Elicitation {
+  readonly options: UrlElicitationOptions
+  readonly open: (url: URL) => Promise<void>
+  readonly completions: ElicitationCompletions
+  readonly timeoutMs: number
 }
 
 /**
@@ -96,171 +37,151 @@ export interface UrlElicitationSupport {
  * accepted only for elicitation ids this client opened (catalogue #182).
  */
 export function createUrlElicitationSupport(options: UrlElicitationOptions): UrlElicitationSupport {
-  const open =
-    options.open ??
-    ((url: URL) => openInBrowser(url, { allowLoopbackHttp: options.allowLoopback === true }))
-  const waiters = new Map<string, () => void>()
-  const completed = new Set<string>()
-  const opened = new Set<string>()
-
-  const handleUrl = async (params: ElicitRequestURLParams): Promise<ElicitResult> => {
-    const decision = evaluateElicitationUrl(params.url, options.serverUrl, options.policy ?? {}, {
-      allowLoopback: options.allowLoopback === true,
-    })
-    if (!decision.allowed) {
-      options.onRefused?.({
-        serverUrl: options.serverUrl,
-        message: params.message,
-        reason: decision.reason,
-        ...(decision.display === undefined ? {} : { display: decision.display }),
-      })
-      return { action: 'decline' }
-    }
-    const { approved } = await options.consent({
-      serverUrl: options.serverUrl,
-      ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
-      message: params.message,
-      display: decision.display,
-    })
-    if (!approved) return { action: 'decline' }
-    if (typeof params.elicitationId === 'string') opened.add(params.elicitationId)
-    await open(decision.url)
-    // 2026-07-28 has no completion notification: answering retries the call (MRTR), so wait
-    // for the person's "done" when the host offers the control.
-    // (The SDK types the 2025 shape; 2026-07-28 input requests carry no elicitationId.)
-    const { elicitationId } = params as { elicitationId?: string }
-    if (elicitationId === undefined && options.manualRetry !== undefined) {
-      return (await personSaysDone(params.message)) ? { action: 'accept' } : { action: 'cancel' }
-    }
-    return { action: 'accept' }
+  const allowLoopbackHttp = options.allowLoopback === true
+  const ctx: Elicitation = {
+    options,
+    open: options.open ?? ((url: URL) => openInBrowser(url, { allowLoopbackHttp })),
+    completions: new ElicitationCompletions(),
+    timeoutMs: options.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS,
   }
-
-  const personSaysDone = async (message: string): Promise<boolean> => {
-    const settled = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<'cancel'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('cancel')
-      }, options.completionTimeoutMs ?? 600_000)
-    })
-    try {
-      const manual = options.manualRetry?.({
-        serverUrl: options.serverUrl,
-        elicitationId: undefined,
-        message,
-        signal: settled.signal,
-      })
-      return (await Promise.race([manual ?? 'retry', timeout])) === 'retry'
-    } finally {
-      clearTimeout(timer)
-      settled.abort()
-    }
-  }
-
-  const handle = async (
-    params: ElicitRequestURLParams | ElicitRequestFormParams,
-  ): Promise<ElicitResult> => {
-    if (params.mode === 'url') return handleUrl(params)
-    if (options.form !== undefined) return options.form(params)
-    // MCP elicitation "Error Handling": a mode the client did not declare is Invalid params.
-    throw new ProtocolError(
-      ProtocolErrorCode.InvalidParams,
-      'elicitation mode not supported by this client',
-    )
-  }
-
-  const waitForCompletion = (elicitationId: string): { done: Promise<void>; stop(): void } => {
-    if (completed.has(elicitationId)) return { done: Promise.resolve(), stop: () => undefined }
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const done = new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => {
-        waiters.delete(elicitationId)
-        reject(
-          new ClientError(
-            'ERR_CLIENT_ELICITATION_TIMEOUT',
-            'the browser step was not completed in time',
-          ),
-        )
-      }, options.completionTimeoutMs ?? 600_000)
-      waiters.set(elicitationId, () => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
-    // Awaited only after consent and the browser: a timeout meanwhile must not go unhandled.
-    done.catch(() => undefined)
-    return {
-      done,
-      stop: () => {
-        clearTimeout(timer)
-        waiters.delete(elicitationId)
-      },
-    }
-  }
-
-  /** The notification, or the person's own "done" when a manual control is given. */
-  const completion = async (
-    elicitation: { elicitationId: string; message: string },
-    waiting: { done: Promise<void>; stop(): void },
-  ): Promise<void> => {
-    // Aborted once the wait is over, so a prompt still open for the person can be withdrawn.
-    const settled = new AbortController()
-    const manual = options.manualRetry?.({
-      serverUrl: options.serverUrl,
-      elicitationId: elicitation.elicitationId,
-      message: elicitation.message,
-      signal: settled.signal,
-    })
-    try {
-      const outcome = await (manual === undefined
-        ? waiting.done.then(() => 'retry' as const)
-        : Promise.race([waiting.done.then(() => 'retry' as const), manual]))
-      if (outcome === 'cancel') {
-        throw new ClientError(
-          'ERR_CLIENT_ELICITATION_REFUSED',
-          'the required browser step was cancelled',
-        )
-      }
-    } finally {
-      settled.abort()
-      waiting.stop()
-    }
-  }
-
   return {
     capabilities: { elicitation: { url: {}, ...(options.form === undefined ? {} : { form: {} }) } },
     attach: (client) => {
-      client.setRequestHandler('elicitation/create', (request) => handle(request.params))
+      client.setRequestHandler('elicitation/create', (request) => handle(ctx, request.params))
       client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
-        const id = notification.params.elicitationId
-        // Ignore ids we never opened or already saw (catalogue #182).
-        if (!opened.has(id) || completed.has(id)) return
-        completed.add(id)
-        waiters.get(id)?.()
-        waiters.delete(id)
+        ctx.completions.notify(notification.params.elicitationId)
       })
     },
-    handle,
-    callTool: async (client, params) => {
-      try {
-        return await client.callTool(params)
-      } catch (error) {
-        if (!(error instanceof UrlElicitationRequiredError)) throw error
-        for (const elicitation of error.elicitations) {
-          const waiting = waitForCompletion(elicitation.elicitationId)
-          const result = await handleUrl(elicitation)
-          if (result.action !== 'accept') {
-            waiting.stop()
-            throw new ClientError(
-              'ERR_CLIENT_ELICITATION_REFUSED',
-              'the required browser step was declined',
-            )
-          }
-          await completion(elicitation, waiting)
-        }
-        // Retry once; a second -32042 goes to the caller.
-        return await client.callTool(params)
+    handle: (params) => handle(ctx, params),
+    callTool: (client, params, requestOptions) => callTool(ctx, client, params, requestOptions),
+  }
+}
+
+async function handle(
+  ctx: Elicitation,
+  params: ElicitRequestURLParams | ElicitRequestFormParams,
+): Promise<ElicitResult> {
+  if (params.mode === 'url') return handleUrl(ctx, params)
+  if (ctx.options.form !== undefined) return ctx.options.form(params)
+  // MCP elicitation "Error Handling": a mode the client did not declare is Invalid params.
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    'elicitation mode not supported by this client',
+  )
+}
+
+/** Policy, then the person's consent, then the browser; the URL never goes back to the model. */
+async function handleUrl(ctx: Elicitation, params: ElicitRequestURLParams): Promise<ElicitResult> {
+  const { options } = ctx
+  const decision = evaluateElicitationUrl(params.url, options.serverUrl, options.policy ?? {}, {
+    allowLoopback: options.allowLoopback === true,
+  })
+  if (!decision.allowed) {
+    options.onRefused?.({
+      serverUrl: options.serverUrl,
+      message: params.message,
+      reason: decision.reason,
+      ...(decision.display === undefined ? {} : { display: decision.display }),
+    })
+    return { action: 'decline' }
+  }
+  const { approved } = await options.consent({
+    serverUrl: options.serverUrl,
+    ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+    message: params.message,
+    display: decision.display,
+  })
+  if (!approved) return { action: 'decline' }
+  if (typeof params.elicitationId === 'string') ctx.completions.opened(params.elicitationId)
+  await ctx.open(decision.url)
+  // 2026-07-28 has no completion notification: answering retries the call (MRTR), so wait
+  // for the person's "done" when the host offers the control.
+  // (The SDK types the 2025 shape; 2026-07-28 input requests carry no elicitationId.)
+  const { elicitationId } = params as { elicitationId?: string }
+  if (elicitationId === undefined && options.manualRetry !== undefined) {
+    return (await personSaysDone(ctx, params.message)) ? { action: 'accept' } : { action: 'cancel' }
+  }
+  return { action: 'accept' }
+}
+
+async function personSaysDone(ctx: Elicitation, message: string): Promise<boolean> {
+  const settled = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<'cancel'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('cancel')
+    }, ctx.timeoutMs)
+  })
+  try {
+    const manual = ctx.options.manualRetry?.({
+      serverUrl: ctx.options.serverUrl,
+      elicitationId: undefined,
+      message,
+      signal: settled.signal,
+    })
+    return (await Promise.race([manual ?? 'retry', timeout])) === 'retry'
+  } finally {
+    clearTimeout(timer)
+    settled.abort()
+  }
+}
+
+/**
+ * `tools/call` that answers a `-32042` URLElicitationRequiredError: each elicitation is handled
+ * and completed in turn, then the call is retried once; a second -32042 goes to the caller.
+ */
+async function callTool(
+  ctx: Elicitation,
+  client: Client,
+  params: CallToolRequest['params'],
+  requestOptions: RequestOptions | undefined,
+): Promise<CallToolResult> {
+  try {
+    return await client.callTool(params, requestOptions)
+  } catch (error) {
+    if (!(error instanceof UrlElicitationRequiredError)) throw error
+    for (const elicitation of error.elicitations) {
+      const waiting = ctx.completions.waitFor(elicitation.elicitationId, ctx.timeoutMs)
+      const result = await handleUrl(ctx, elicitation)
+      if (result.action !== 'accept') {
+        waiting.stop()
+        throw new ClientError(
+          'ERR_CLIENT_ELICITATION_REFUSED',
+          'the required browser step was declined',
+        )
       }
-    },
+      await completion(ctx, elicitation, waiting)
+    }
+    return await client.callTool(params, requestOptions)
+  }
+}
+
+/** The notification, or the person's own "done" when a manual control is given. */
+async function completion(
+  ctx: Elicitation,
+  elicitation: { elicitationId: string; message: string },
+  waiting: CompletionWait,
+): Promise<void> {
+  // Aborted once the wait is over, so a prompt still open for the person can be withdrawn.
+  const settled = new AbortController()
+  const manual = ctx.options.manualRetry?.({
+    serverUrl: ctx.options.serverUrl,
+    elicitationId: elicitation.elicitationId,
+    message: elicitation.message,
+    signal: settled.signal,
+  })
+  try {
+    const outcome = await (manual === undefined
+      ? waiting.done.then(() => 'retry' as const)
+      : Promise.race([waiting.done.then(() => 'retry' as const), manual]))
+    if (outcome === 'cancel') {
+      throw new ClientError(
+        'ERR_CLIENT_ELICITATION_REFUSED',
+        'the required browser step was cancelled',
+      )
+    }
+  } finally {
+    settled.abort()
+    waiting.stop()
   }
 }

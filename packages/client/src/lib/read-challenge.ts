@@ -1,5 +1,6 @@
 import { parseWwwAuthenticate } from '@mandate/core'
 
+/** The parameters of a Bearer or DPoP challenge that drive authorization and step-up. */
 export interface Challenge {
   error?: string
   scope?: string

@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream'
 
 import { ClientError } from '../errors.ts'
 
+/** The STDIO server to start and the token to hand it through the handshake. */
 export interface LaunchOptions {
   command: string
   args?: readonly string[]

@@ -5,6 +5,7 @@ import type { MandateAuthOptions } from '../auth/create-mandate-auth.ts'
 import { guardedDiscoveryFetch } from '../auth/guarded-discovery-fetch.ts'
 import { ClientError } from '../errors.ts'
 
+/** {@link MandateAuthOptions} for a STDIO server: its authorization server and resource are named directly. */
 export interface ObtainStdioTokenOptions extends Omit<
   MandateAuthOptions,
   'serverUrl' | 'dpop' | 'persistDpopKey' | 'allowLegacyDiscovery'

@@ -13,6 +13,11 @@ export interface ServerCredentials {
   tokens: Record<string, StoredOAuthTokens & { expires_at?: number; dpop_jkt?: string }>
   /** The issuer whose tokens were saved last (what the transport presents). */
   latestIssuer?: string
+  /**
+   * The issuer a pre-registered client without an `issuer` was first used with: from then on it
+   * belongs to that authorization server only (SEP-2352; RFC 6749 §2.2).
+   */
+  preRegisteredIssuer?: string
   discovery?: OAuthDiscoveryState
   /** Private DPoP key (JWK), only when the host opted into persistent DPoP keys. */
   dpopPrivateJwk?: JWK

@@ -11,8 +11,8 @@ export interface KeySource {
 }
 
 /**
- * An OS keychain (macOS Keychain, libsecret, Windows Credential Manager) as seen by
- * {@link keychainKeySource}. Hosts wire their platform binding in; Mandate ships none.
+ * An OS keychain (macOS Keychain, Secret Service, Windows Credential Manager) as seen by
+ * {@link keychainKeySource}; {@link osKeychain} is the built-in one.
  */
 export interface KeychainBackend {
   getPassword(service: string, account: string): Promise<string | undefined>
@@ -45,7 +45,12 @@ export function keychainKeySource(backend: KeychainBackend, account = 'token-sto
   return {
     getKey: async () => {
       const stored = await backend.getPassword(service, account)
-      if (stored !== undefined) return Buffer.from(stored, 'base64url')
+      if (stored !== undefined) {
+        const key = Buffer.from(stored, 'base64url')
+        if (key.length !== 32)
+          throw new ClientError('ERR_CLIENT_STORE_CORRUPT', 'keychain entry is not a 256-bit key')
+        return key
+      }
       const key = randomBytes(32)
       await backend.setPassword(service, account, key.toString('base64url'))
       return key
@@ -53,6 +58,7 @@ export function keychainKeySource(backend: KeychainBackend, account = 'token-sto
   }
 }
 
+/** The file of {@link createEncryptedFileStore} and where its key comes from. */
 export interface EncryptedFileStoreOptions {
   /** The token file, e.g. `~/.config/mandate/credentials.enc`. */
   path: string

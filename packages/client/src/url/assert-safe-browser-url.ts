@@ -1,5 +1,5 @@
+import { isLoopbackHost } from '@mandate/core'
 import { ClientError } from '../errors.ts'
-import { isLoopbackHostname } from '../lib/loopback.ts'
 
 // Characters a shell, `cmd.exe` or PowerShell would interpret (catalogue #159, CVE-2025-6514). A
 // WHATWG-serialised URL percent-encodes most of them; anything left is refused, not escaped.
@@ -7,6 +7,7 @@ const SHELL_METACHARACTERS = /[\s"'`$|;<>^\\{}()!]/u
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/u
 
+/** Development relaxations of {@link assertSafeBrowserUrl}; off by default. */
 export interface SafeBrowserUrlOptions {
   /** Accept `http:` when the host is a loopback address (local development and callbacks). */
   allowLoopbackHttp?: boolean
@@ -27,9 +28,7 @@ export function assertSafeBrowserUrl(raw: string | URL, options: SafeBrowserUrlO
     throw unsafe('not a url')
   }
   const loopbackHttp =
-    url.protocol === 'http:' &&
-    options.allowLoopbackHttp === true &&
-    isLoopbackHostname(url.hostname)
+    url.protocol === 'http:' && options.allowLoopbackHttp === true && isLoopbackHost(url.hostname)
   if (url.protocol !== 'https:' && !loopbackHttp) throw unsafe(`scheme ${url.protocol} refused`)
   if (url.username !== '' || url.password !== '') throw unsafe('credentials in url')
   if (url.hostname === '') throw unsafe('no host')

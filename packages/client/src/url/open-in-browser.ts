@@ -7,6 +7,7 @@ import type { SafeBrowserUrlOptions } from './assert-safe-browser-url.ts'
 /** How a program is launched: an argv vector, never a shell string. */
 export type LaunchProgram = (command: string, args: readonly string[]) => Promise<void>
 
+/** How {@link openInBrowser} launches the browser, and which URLs it accepts. */
 export interface OpenInBrowserOptions extends SafeBrowserUrlOptions {
   /** Replaces the platform launcher (tests, hosts with their own browser integration). */
   launch?: LaunchProgram

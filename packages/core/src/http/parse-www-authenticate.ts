@@ -13,101 +13,132 @@ const TOKEN68_CHAR = /[A-Za-z0-9\-._~+/]/
  * @throws MandateError `ERR_HTTP_AUTH_PARSE` on malformed input.
  */
 export function parseWwwAuthenticate(value: string): AuthChallenge[] {
-  const s = value
-  let i = 0
+  const scan = new Scanner(value)
   const challenges: AuthChallenge[] = []
   let current: AuthChallenge | undefined
   // Whether the current challenge may still take auth-params (its scheme was followed by SP).
   let open = false
+  for (;;) {
+    scan.ows()
+    if (scan.done()) break
+    if (scan.peek() === ',') {
+      scan.i++
+      continue
+    }
+    const start = scan.i
+    const name = scan.token()
+    if (name === '') fail()
+    const afterName = scan.i
+    scan.ows()
+    if (scan.peek() === '=' && current !== undefined && open) {
+      readParam(scan, current, name)
+      continue
+    }
+    // A new challenge: auth-scheme [ 1*SP ( token68 / #auth-param ) ].
+    scan.i = afterName
+    if (scan.peek() === '=') fail()
+    current = {
+      scheme: value.slice(start, afterName),
+      params: Object.create(null) as Record<string, string>,
+    }
+    challenges.push(current)
+    open = readAfterScheme(scan, current)
+  }
+  return challenges.map((c) => ({ ...c, params: { ...c.params } }))
+}
 
-  const ows = (): void => {
-    while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++
+/** A position in the field value, with the RFC 9110 §5.6 rules the parser needs. */
+class Scanner {
+  readonly text: string
+  i = 0
+
+  constructor(text: string) {
+    this.text = text
   }
-  const token = (): string => {
-    const start = i
-    while (i < s.length && TCHAR.test(s[i] ?? '')) i++
-    return s.slice(start, i)
+
+  done(): boolean {
+    return this.i >= this.text.length
   }
-  const fail = (): never => {
-    throw new MandateError('ERR_HTTP_AUTH_PARSE', 'malformed authentication challenge')
+
+  peek(): string | undefined {
+    return this.text[this.i]
   }
-  const quoted = (): string => {
-    i++ // opening quote
+
+  /** OWS / BWS (RFC 9110 §5.6.3). */
+  ows(): void {
+    while (!this.done() && (this.peek() === ' ' || this.peek() === '\t')) this.i++
+  }
+
+  /** token = 1*tchar (RFC 9110 §5.6.2); empty when none. */
+  token(): string {
+    const start = this.i
+    while (!this.done() && TCHAR.test(this.peek() ?? '')) this.i++
+    return this.text.slice(start, this.i)
+  }
+
+  /** quoted-string (RFC 9110 §5.6.4), unescaped; the scanner is on the opening quote. */
+  quoted(): string {
+    this.i++
     let out = ''
-    while (i < s.length) {
-      const c = s[i] ?? ''
+    while (!this.done()) {
+      const c = this.peek() ?? ''
       if (c === '"') {
-        i++
+        this.i++
         return out
       }
       if (c === '\\') {
-        i++
-        if (i >= s.length) break
-        out += s.charAt(i)
-        i++
+        this.i++
+        if (this.done()) break
+        out += this.text.charAt(this.i)
+        this.i++
         continue
       }
       if (c.charCodeAt(0) < 0x20 && c !== '\t') break
       out += c
-      i++
+      this.i++
     }
     return fail()
   }
+}
 
-  for (;;) {
-    ows()
-    if (i >= s.length) break
-    if (s[i] === ',') {
-      i++
-      continue
-    }
-    const start = i
-    const name = token()
-    if (name === '') fail()
-    const afterName = i
-    ows()
-    if (s[i] === '=' && current !== undefined && open) {
-      // auth-param: token BWS "=" BWS ( token / quoted-string )
-      i++
-      ows()
-      let v: string
-      if (s[i] === '"') v = quoted()
-      else {
-        v = token()
-        if (v === '') fail()
-      }
-      const key = name.toLowerCase()
-      if (Object.hasOwn(current.params, key)) fail()
-      current.params[key] = v
-      ows()
-      if (i < s.length && s[i] !== ',') fail()
-      continue
-    }
-    // A new challenge: auth-scheme [ 1*SP ( token68 / #auth-param ) ].
-    i = afterName
-    if (s[i] === '=') fail()
-    current = {
-      scheme: s.slice(start, afterName),
-      params: Object.create(null) as Record<string, string>,
-    }
-    challenges.push(current)
-    open = false
-    if (i >= s.length || s[i] === ',') continue
-    if (s[i] !== ' ') fail()
-    open = true
-    ows()
-    // token68 is alone: it runs to the field end or the next comma.
-    const t68Start = i
-    while (i < s.length && TOKEN68_CHAR.test(s[i] ?? '')) i++
-    while (s[i] === '=') i++
-    const candidate = s.slice(t68Start, i)
-    ows()
-    if (candidate !== '' && (i >= s.length || s[i] === ',')) {
-      current.token68 = candidate
-      open = false
-      continue
-    }
-    i = t68Start
+/** auth-param = token BWS "=" BWS ( token / quoted-string ), then the end of the element. */
+function readParam(scan: Scanner, current: AuthChallenge, name: string): void {
+  scan.i++ // "="
+  scan.ows()
+  let v: string
+  if (scan.peek() === '"') v = scan.quoted()
+  else {
+    v = scan.token()
+    if (v === '') fail()
   }
-  return challenges.map((c) => ({ ...c, params: { ...c.params } }))
+  const key = name.toLowerCase()
+  if (Object.hasOwn(current.params, key)) fail()
+  current.params[key] = v
+  scan.ows()
+  if (!scan.done() && scan.peek() !== ',') fail()
+}
+
+/**
+ * What follows a new auth-scheme: nothing, or 1*SP and then either a token68, which stands alone
+ * up to the field end or the next comma, or auth-params. Returns whether auth-params may follow.
+ */
+function readAfterScheme(scan: Scanner, current: AuthChallenge): boolean {
+  if (scan.done() || scan.peek() === ',') return false
+  if (scan.peek() !== ' ') fail()
+  scan.ows()
+  const t68Start = scan.i
+  while (!scan.done() && TOKEN68_CHAR.test(scan.peek() ?? '')) scan.i++
+  while (scan.peek() === '=') scan.i++
+  const candidate = scan.text.slice(t68Start, scan.i)
+  scan.ows()
+  if (candidate !== '' && (scan.done() || scan.peek() === ',')) {
+    current.token68 = candidate
+    return false
+  }
+  scan.i = t68Start
+  return true
+}
+
+function fail(): never {
+  throw new MandateError('ERR_HTTP_AUTH_PARSE', 'malformed authentication challenge')
 }

@@ -2,11 +2,13 @@ import { redact, redactString } from './redact.ts'
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+/** One of {@link LOG_LEVELS}; `silent` drops everything. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Structured fields attached to a log line. Secret-looking fields are masked on write. */
 export type LogFields = Readonly<Record<string, unknown>>
 
+/** Structured JSON logger; every line is redacted (secret fields, token shapes) before it is written. */
 export interface Logger {
   debug(message: string, fields?: LogFields): void
   info(message: string, fields?: LogFields): void
@@ -16,6 +18,7 @@ export interface Logger {
   child(fields: LogFields): Logger
 }
 
+/** Level, sink and clock of {@link createLogger}. */
 export interface LoggerOptions {
   /** Lines below this level are dropped. Default `info`. */
   level?: LogLevel

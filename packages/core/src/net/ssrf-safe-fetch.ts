@@ -4,13 +4,15 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
 import type { LookupFunction } from 'node:net'
+import { rootCertificates } from 'node:tls'
 
 import { NetError } from './net-error.ts'
-import { isLoopbackAddress, isSpecialUseAddress } from './special-use-address.ts'
+import { resolveChecked } from './resolve-checked.ts'
+import type { Resolver } from './resolve-checked.ts'
 
-/** Resolves a host name to every address it has (IP literals as strings). */
-export type Resolver = (hostname: string) => Promise<readonly string[]>
+export type { Resolver } from './resolve-checked.ts'
 
+/** Limits and development relaxations of {@link createSsrfSafeFetch}; the defaults suit production. */
 export interface SsrfSafeFetchOptions {
   /** Largest response body accepted, counted while streaming. Default 1 MiB. */
   maxResponseBytes?: number
@@ -22,6 +24,14 @@ export interface SsrfSafeFetchOptions {
   dangerouslyAllowHttp?: boolean
   /** DEVELOPMENT ONLY: allow `127.0.0.0/8` and `::1` (no other special-use range). */
   dangerouslyAllowLoopback?: boolean
+  /**
+   * Operator allow-list: called with the URL's host name (lower case, IP literals without
+   * brackets); `true` lets that host resolve to special-use addresses (an internal IdP, a test
+   * server). The connection is still pinned to the address resolved once.
+   */
+  allowSpecialUseHost?: (hostname: string) => boolean
+  /** Extra CA certificates (PEM) trusted besides Node's bundled roots (private PKI, tests). */
+  ca?: string
 }
 
 /** `fetch`-compatible; `init.dispatcher`, `redirect` and agent-like settings have no effect. */
@@ -46,6 +56,8 @@ export function createSsrfSafeFetch(options: SsrfSafeFetchOptions = {}): SsrfSaf
   const resolve = options.resolve ?? defaultResolve
   const allowHttp = options.dangerouslyAllowHttp === true
   const allowLoopback = options.dangerouslyAllowLoopback === true
+  const allowHost = options.allowSpecialUseHost ?? (() => false)
+  const ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca]
 
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
@@ -59,7 +71,10 @@ export function createSsrfSafeFetch(options: SsrfSafeFetchOptions = {}): SsrfSaf
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = AbortSignal.any([request.signal, timeout])
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-    const address = await resolveOnce(host, resolve, allowLoopback)
+    const address = await resolveChecked(host, resolve, {
+      allowLoopback,
+      allowAll: allowHost(host.toLowerCase()),
+    })
     if (signal.aborted) {
       throw timeout.aborted
         ? new NetError('ERR_NET_TIMEOUT', 'request timed out')
@@ -69,37 +84,15 @@ export function createSsrfSafeFetch(options: SsrfSafeFetchOptions = {}): SsrfSaf
       request.method === 'GET' || request.method === 'HEAD'
         ? undefined
         : Buffer.from(await request.arrayBuffer())
-    return send(url, host, address, request, body, { signal, timeout, maxBytes })
+    return send(url, host, address, request, body, { signal, timeout, maxBytes, ca })
   }
-}
-
-async function resolveOnce(host: string, resolve: Resolver, allowLoopback: boolean) {
-  let addresses: readonly string[]
-  if (isIP(host) !== 0) {
-    addresses = [host]
-  } else {
-    try {
-      addresses = await resolve(host)
-    } catch (error) {
-      throw new NetError('ERR_NET_UNRESOLVABLE', 'host does not resolve', { cause: error })
-    }
-  }
-  if (addresses.length === 0) throw new NetError('ERR_NET_UNRESOLVABLE', 'host does not resolve')
-  // Every answer must pass, not just the one we use: a mixed answer is a rebinding attempt.
-  for (const address of addresses) {
-    if (isIP(address) === 0) throw new NetError('ERR_NET_BLOCKED', 'resolver returned a non-ip')
-    if (allowLoopback && isLoopbackAddress(address)) continue
-    if (isSpecialUseAddress(address)) {
-      throw new NetError('ERR_NET_BLOCKED', 'special-use address refused')
-    }
-  }
-  return addresses[0] as string
 }
 
 interface Limits {
   signal: AbortSignal
   timeout: AbortSignal
   maxBytes: number
+  ca: string[] | undefined
 }
 
 function send(
@@ -139,6 +132,7 @@ function send(
       // or `socketPath` (catalogue #136).
       agent: false,
       ...(isHttps && isIP(host) === 0 ? { servername: host } : {}),
+      ...(isHttps && limits.ca !== undefined ? { ca: limits.ca } : {}),
     })
     const onAbort = () => {
       const error = abortError()

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { ConfigurationError } from '@mandate/core'
 import { SETTINGS } from '../config/settings.ts'
+import { closest } from './suggest.ts'
 
+/** The flags every data command accepts (`--config`, one per setting, `--help`), parsed. */
 export interface GlobalFlags {
   /** Values of setting flags, by flag name. */
   settings: Record<string, string | undefined>
@@ -17,6 +19,18 @@ const OPTIONS: ParseArgsOptionsConfig = {
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(SETTINGS.map((setting) => [setting.flag, { type: 'string' as const }])),
+}
+
+/** node:util's first line, plus the flag probably meant when one is unknown. */
+function flagError(error: Error, options: ParseArgsOptionsConfig): string {
+  const first = error.message.split('\n')[0] ?? 'bad flags'
+  const unknown = /^Unknown option '--?([^']+)'/.exec(first)?.[1]
+  if (unknown === undefined) return first
+  const known = Object.keys(options)
+  const meant = closest(unknown.split('=')[0] ?? unknown, known)
+  return meant === undefined
+    ? `unknown flag "--${unknown}"; see --help`
+    : `unknown flag "--${unknown}"; did you mean "--${meant}"?`
 }
 
 /**
@@ -36,7 +50,7 @@ export function parseGlobalFlags(
       strict: true,
     })
   } catch (error) {
-    throw new ConfigurationError('flags', (error as Error).message.split('\n')[0] ?? 'bad flags')
+    throw new ConfigurationError('flags', flagError(error as Error, { ...OPTIONS, ...extra }))
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   const settings: Record<string, string | undefined> = {}

@@ -8,6 +8,7 @@ export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>
 }
 
+/** Writes one line to a command's stream. */
 export function line(stream: Writable, text = ''): void {
   stream.write(`${text}\n`)
 }

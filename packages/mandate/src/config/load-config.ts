@@ -7,6 +7,7 @@ import type { MandateConfig } from './schema.ts'
 import { OTHER_VARIABLE_PREFIXES, OTHER_VARIABLES, SETTINGS } from './settings.ts'
 import type { Setting } from './settings.ts'
 
+/** Where configuration comes from, lowest precedence first: the file, the environment, flags. */
 export interface ConfigSources {
   /** Path of a JSON configuration file, if any (from `--config` or MANDATE_CONFIG). */
   file?: string
@@ -15,6 +16,7 @@ export interface ConfigSources {
   flags: Readonly<Record<string, string | undefined>>
 }
 
+/** A validated configuration and where each value that is not a default came from. */
 export interface LoadedConfig {
   config: MandateConfig
   /** Where each set path came from: `file`, an env variable name, or `--flag`. */
@@ -25,6 +27,15 @@ export interface LoadedConfig {
  * Resolves the configuration: defaults, then the file, then MANDATE_* variables, then flags
  * (each overrides the one before), validated against the schema.
  * @throws ConfigurationError naming the key, what is wrong and where the value came from.
+ *
+ * @example
+ * ```ts
+ * const { config, origins } = loadConfig({
+ *   file: 'mandate.json',
+ *   env: process.env,
+ *   flags: { port: '8080' },
+ * })
+ * ```
  */
 export function loadConfig(sources: ConfigSources): LoadedConfig {
   const origins = new Map<string, string>()

@@ -1,6 +1,11 @@
 import * as z from 'zod'
 import { LOG_LEVELS } from '@mandate/core'
 import { authorizationServerSection } from './sections/authorization-server.ts'
+import { providersSection } from './sections/providers.ts'
+import { auditSection } from './sections/audit.ts'
+import { metricsSection } from './sections/metrics.ts'
+import { gatewaySection } from './sections/gateway.ts'
+import { revocationSection } from './sections/revocation.ts'
 
 /**
  * The configuration schema: the one place every option is defined, with its default.
@@ -53,7 +58,19 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   authorizationServer: authorizationServerSection,
+  /** Third-party providers for account linking (presets, generic OAuth 2.0/OIDC, API keys). */
+  providers: providersSection,
+  /** The audit trail: stored, hash-chained, fail-closed (docs/audit.md). */
+  audit: auditSection,
+  /** Prometheus metrics on a separate listener (docs/audit.md). */
+  metrics: metricsSection,
+  /** The MCP gateway in front of existing MCP servers (docs/gateway.md). */
+  gateway: gatewaySection,
+  /** How the mounted MCP servers follow revocations (docs/revocation.md). */
+  revocation: revocationSection,
 })
 
+/** The validated configuration, every default filled in (docs/configuration.md). */
 export type MandateConfig = z.output<typeof configSchema>
+/** The configuration as written in a file: every key optional. */
 export type MandateConfigInput = z.input<typeof configSchema>

@@ -3,8 +3,13 @@ import { createLogger } from '@mandate/core'
 import type { Logger } from '@mandate/core'
 import { describeUrl, openStore } from '@mandate/store'
 import type { MigrationReport, OpenStoreOptions, Store } from '@mandate/store'
-import { environmentKeyProvider, keyFileProvider, verifyKeyRing } from '@mandate/vault'
-import type { KeyProvider, KeyRing } from '@mandate/vault'
+import {
+  environmentKeyProvider,
+  keyFileProvider,
+  keyRingWrapper,
+  verifyKeyRing,
+} from '@mandate/vault'
+import type { KeyProvider, KeyRing, KeyWrapper } from '@mandate/vault'
 import type { MandateConfig } from '../config/schema.ts'
 
 /** What every command that touches data needs: resolved paths, logger, store and keys. */
@@ -13,6 +18,8 @@ export interface Runtime {
   logger: Logger
   store: Store
   keyRing: KeyRing
+  /** The key ring as a key wrapper, for short-lived commands that seal values (`sealValue`). */
+  keys: KeyWrapper
   keyProvider: KeyProvider
   /** The key file, unless the key ring comes from MANDATE_MASTER_KEY. */
   keyFile: string | undefined
@@ -23,6 +30,7 @@ export interface Runtime {
   close(): Promise<void>
 }
 
+/** The process environment (the key ring may come from `MANDATE_MASTER_KEY`) and a logger. */
 export interface OpenRuntimeOptions {
   env: Readonly<Record<string, string | undefined>>
   logger?: Logger
@@ -31,6 +39,14 @@ export interface OpenRuntimeOptions {
 /**
  * Opens the data directory: the key ring first (so a bad key file fails before any database
  * work), then the store, then checks that the keys belong to this database (fail closed).
+ *
+ * @example
+ * ```ts
+ * const runtime = await openRuntime(loadConfig({ env: process.env, flags: {} }).config, {
+ *   env: process.env,
+ * })
+ * const server = await startServer(runtime)
+ * ```
  */
 export async function openRuntime(
   config: MandateConfig,
@@ -66,6 +82,7 @@ export async function openRuntime(
     logger,
     store,
     keyRing,
+    keys: { ...keyRingWrapper(keyRing), description: keyProvider.description },
     keyProvider,
     keyFile,
     migrations,

@@ -1,20 +1,26 @@
 import { accountSignInUrl, createAuthorizationServer, ROUTES } from '@mandate/authorization-server'
-import type { AuthorizationServer, AuthorizationServerOptions } from '@mandate/authorization-server'
-import { createSsrfSafeFetch } from '@mandate/core'
-import type { AuditEvent } from '@mandate/core'
-import { calendarTodayTool, createNotesServer } from '@mandate/example-notes-server'
-import {
-  createLinking,
-  mountOnHono,
-  oidcSessionResolver,
-  startDemoCalendarProvider,
-} from '@mandate/server'
-import type { DemoCalendarProvider, Linking, ProtectedMcpHandler } from '@mandate/server'
+import type { AuthorizationServer } from '@mandate/authorization-server'
+import type { DemoCalendarProvider } from '@mandate/example-notes-server'
+import type { ProtectedMcpHandler } from '@mandate/server'
+import { createLinking, oidcSessionResolver } from '@mandate/server/linking'
+import type { Linking } from '@mandate/server/linking'
 import { createProviderCatalog, openVault } from '@mandate/vault'
-import type { Vault, VaultAuditEvent } from '@mandate/vault'
+import type { ProviderDefinition, Vault } from '@mandate/vault'
+import { openAuditTrail } from '../audit/open-audit-trail.ts'
+import { auditRequestContext } from '../audit/request-context.ts'
+import { mountGateway, registerGateway } from '../gateway/mount-gateway.ts'
+import { createMetrics, metricsOptions, serveMetrics } from '../observability/metrics.ts'
+import { observeVault } from '../observability/observe-vault.ts'
+import { traceProviderFetch } from '../observability/trace-provider-fetch.ts'
+import { traceRoutes } from '../observability/tracing.ts'
+import { loadProviders } from '../providers/load-providers.ts'
+import { providerFetch } from '../providers/provider-fetch.ts'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { buildApp } from './app.ts'
 import type { MandateApp } from './app.ts'
+import { authorizationServerOptions } from './authorization-server-options.ts'
+import type { ComposeContext } from './compose-context.ts'
+import { mountDemoNotes, startDemoCalendar } from './demo-notes.ts'
 
 /** Everything `mandate serve` runs behind one origin, built once the public URL is known. */
 export interface Components {
@@ -27,10 +33,12 @@ export interface Components {
   close(): Promise<void>
 }
 
-/** The scopes of the demo notes server (examples/notes-server). */
-const DEMO_SCOPES = ['notes:read', 'notes:write'] as const
-
 /**
+ * Builds every component of `mandate serve` and mounts it on one Hono app, in named steps: the
+ * audit trail, the demo provider, the vault, the authorization server (with the gateway's
+ * registration), account linking, the app and its middleware, the demo notes server, the
+ * gateway. When a step fails, what the earlier steps opened is closed again.
+ *
  * @param publicUrl the origin clients use (the issuer)
  * @param listenUrl where this process listens, for calls to itself (the demo's JWKS fetch)
  */
@@ -40,98 +48,68 @@ export async function composeComponents(
   listenUrl: URL,
 ): Promise<Components> {
   const { config, logger, store } = runtime
-  const issuer = publicUrl.origin
-  const audit = (event: AuditEvent | VaultAuditEvent) => {
-    logger.info('audit', { event })
-  }
-  const demoResource = new URL('/mcp', publicUrl).href
-  const closers: (() => Promise<void>)[] = []
+  // One audit pipeline: stored, hash-chained, fail-closed (docs/audit.md).
+  const metrics = config.metrics.enabled ? createMetrics() : undefined
+  const trail = await openAuditTrail(config, store, runtime.keys, logger, metrics)
+  // The trail closes last: it stores what every other component audited while closing.
+  const closers: (() => Promise<void>)[] = [() => trail.close()]
   const close = async () => {
     for (const closer of closers.reverse()) await closer()
   }
+  const context: ComposeContext = {
+    runtime,
+    publicUrl,
+    listenUrl,
+    issuer: publicUrl.origin,
+    demoResource: new URL('/mcp', publicUrl).href,
+    metrics,
+    trail,
+    audit: (event) => {
+      trail.emit({ ...event })
+    },
+    onClose: (closer) => closers.push(closer),
+  }
   try {
-    const authorizationServer = await createAuthorizationServer(
-      authorizationServerOptions(
-        runtime,
-        issuer,
-        audit,
-        config.demo.enabled ? demoResource : undefined,
-      ),
-    )
-    closers.push(() => authorizationServer.close())
-
-    // The demo's third-party provider ("Demo Calendar", a local oidc-provider on loopback).
-    let calendar: DemoCalendarProvider | undefined
-    if (config.demo.enabled) {
-      calendar = await startDemoCalendarProvider({
-        redirectUri: new URL('/connect/callback', publicUrl).href,
-      })
-      closers.push(() => calendar?.close() ?? Promise.resolve())
-    }
-    const vault = await openVault({
-      store,
-      // Calls to providers go through the SSRF guard (catalogue #201); only the demo's own
-      // loopback provider, matched by exact origin, may be plain http on 127.0.0.1.
-      fetch: providerFetch(calendar),
-      keys: runtime.keyProvider,
-      catalog: createProviderCatalog({
-        presets: true,
-        providers: calendar === undefined ? [] : [calendar.definition],
-      }),
-      logger: logger.child({ component: 'vault' }),
-      audit,
-    })
-    closers.push(() => vault.close())
-    if (calendar !== undefined) await vault.setProviderClient('demo-calendar', calendar.client)
-
-    const linking = await createLinking({
-      store,
+    const calendar = await startDemoCalendar(context)
+    const { vault, definitions } = await openServeVault(context, calendar)
+    // The gateway (docs/gateway.md): a resource, a confidential client, a token-exchange policy.
+    // /account lists linking's accounts and requests once it is open (it needs the server).
+    const links: { opened?: Linking } = {}
+    const asOptions = authorizationServerOptions(
+      runtime,
       vault,
-      baseUrl: issuer,
-      serverName: 'Mandate notes (demo)',
-      // The connect pages accept the browser's session at this authorization server only.
-      signedInUser: oidcSessionResolver(() => authorizationServer.provider()),
-      // ...and a signed-out browser signs in there and comes back to the link.
-      signInUrl: (returnTo) => accountSignInUrl(issuer, returnTo),
-      logger: logger.child({ component: 'linking' }),
-    })
-    closers.push(() => {
-      linking.close()
-      return Promise.resolve()
-    })
-
-    const app = buildApp({
-      store,
-      logger,
-      publicUrl,
-      trustProxy: config.authorizationServer.trustProxy,
-    })
-    app.route('/', authorizationServer.app)
-    app.route('/connect', linking.routes)
-
-    let notes: ProtectedMcpHandler | undefined
-    if (calendar !== undefined) {
-      notes = createNotesServer({
-        resource: demoResource,
-        authorizationServers: [issuer],
-        // The keys are this process's own: fetched over loopback, whatever the public URL is.
-        verifier: { jwt: { issuers: [{ issuer, jwksUri: new URL(ROUTES.jwks, listenUrl).href }] } },
-        store,
-        logger: logger.child({ component: 'demo-notes' }),
-        allowedHosts: [publicUrl.host],
-        extraTools: [calendarTodayTool(linking, calendar.api)],
-        // 2025-11-25 clients declare URL elicitation once, at initialize: remember it per user.
-        onClientInitialize: (identity, capabilities) =>
-          linking.rememberClientCapabilities(identity, capabilities),
-        // ...and tell them on their GET stream when the browser step is done.
-        notifications: { source: linking.notifications },
-      })
-      const mounted = notes
-      closers.push(() => mounted.close())
-      mountOnHono(app, notes)
-    }
+      context.issuer,
+      context.audit,
+      config.demo.enabled ? context.demoResource : undefined,
+      () => links.opened,
+    )
+    const gatewaySetup = registerGateway(config, publicUrl, asOptions)
+    const authorizationServer = await createAuthorizationServer(asOptions)
+    context.onClose(() => authorizationServer.close())
+    const linking = await openLinking(context, vault, authorizationServer)
+    links.opened = linking
+    const app = await buildServeApp(context, authorizationServer, linking)
+    const notes: ProtectedMcpHandler | undefined =
+      calendar === undefined
+        ? undefined
+        : mountDemoNotes(context, app, linking, calendar, definitions)
+    const gateway =
+      gatewaySetup === undefined
+        ? undefined
+        : mountGateway(app, gatewaySetup, {
+            config,
+            issuer: context.issuer,
+            publicUrl,
+            listenUrl,
+            store,
+            linking,
+            logger,
+            audit: context.audit,
+          })
+    if (gateway !== undefined) context.onClose(() => gateway.close())
     const drain = () => {
       notes?.endStreams()
+      gateway?.endStreams()
     }
     return { app, authorizationServer, vault, linking, drain, close }
   } catch (error) {
@@ -140,63 +118,93 @@ export async function composeComponents(
   }
 }
 
-function providerFetch(calendar: DemoCalendarProvider | undefined): typeof fetch {
-  const strict = createSsrfSafeFetch()
-  if (calendar === undefined) return strict
-  const demo = createSsrfSafeFetch({ dangerouslyAllowHttp: true, dangerouslyAllowLoopback: true })
-  const demoOrigin = new URL(calendar.issuer).origin
-  return (input, init) =>
-    new URL(input instanceof Request ? input.url : String(input)).origin === demoOrigin
-      ? demo(input, init)
-      : strict(input, init)
+/**
+ * The vault, with the providers this installation offers: the demo's, those of the
+ * configuration and those added with `mandate providers add` (docs/linking.md).
+ */
+async function openServeVault(
+  context: ComposeContext,
+  calendar: DemoCalendarProvider | undefined,
+): Promise<{ vault: Vault; definitions: ProviderDefinition[] }> {
+  const { runtime } = context
+  const providers = await loadProviders(runtime.config, runtime.store, runtime.logger)
+  const definitions = [
+    ...(calendar === undefined ? [] : [calendar.definition]),
+    ...providers.definitions,
+  ]
+  const vault = await openVault({
+    store: runtime.store,
+    // Calls to providers go through the SSRF guard (catalogue #201); only loopback providers
+    // that opt in (the demo's own), matched by exact origin, may be plain http on 127.0.0.1.
+    fetch: traceProviderFetch(providerFetch(definitions), definitions),
+    keys: runtime.keyProvider,
+    // Only configured providers: the linking pages list what this installation offers.
+    catalog: createProviderCatalog({ providers: definitions }),
+    logger: runtime.logger.child({ component: 'vault' }),
+    audit: context.audit,
+  })
+  context.onClose(() => vault.close())
+  if (calendar !== undefined) await vault.setProviderClient('demo-calendar', calendar.client)
+  for (const [id, client] of providers.configClients) await vault.setProviderClient(id, client)
+  return { vault, definitions }
 }
 
-function authorizationServerOptions(
-  runtime: Runtime,
-  issuer: string,
-  audit: (event: AuditEvent) => void,
-  demoResource: string | undefined,
-): AuthorizationServerOptions {
-  const { config, logger, store, keyRing } = runtime
-  const as = config.authorizationServer
-  const resources = {
-    ...(demoResource === undefined ? {} : { [demoResource]: { scopes: [...DEMO_SCOPES] } }),
-    ...as.resources,
-  }
-  return {
-    issuer,
-    store,
-    logger: logger.child({ component: 'authorization-server' }),
-    keyRing,
-    resources: Object.fromEntries(
-      Object.entries(resources).map(([url, resource]) => [url, withoutUndefined(resource)]),
-    ),
-    // Full client metadata is validated by oidc-provider when it starts.
-    clients: as.clients as NonNullable<AuthorizationServerOptions['clients']>,
-    cimd: {
-      enabled: as.cimd.enabled,
-      denyDomains: as.cimd.denyDomains,
-      fetchesPerOriginPerMinute: as.cimd.fetchesPerOriginPerMinute,
-      ...(as.cimd.allowDomains === undefined ? {} : { allowDomains: as.cimd.allowDomains }),
+/** Account linking (`/connect`), for browsers signed in at this authorization server only. */
+async function openLinking(
+  context: ComposeContext,
+  vault: Vault,
+  authorizationServer: AuthorizationServer,
+): Promise<Linking> {
+  const { runtime, metrics, issuer } = context
+  const linking = await createLinking({
+    store: runtime.store,
+    vault: metrics === undefined ? vault : observeVault(vault, metrics),
+    baseUrl: issuer,
+    serverName: 'Mandate notes (demo)',
+    // The connect pages accept the browser's session at this authorization server only.
+    signedInUser: oidcSessionResolver(() => authorizationServer.provider()),
+    // ...and a signed-out browser signs in there and comes back to the link.
+    signInUrl: (returnTo) => accountSignInUrl(issuer, returnTo),
+    logger: runtime.logger.child({ component: 'linking' }),
+    audit: (event) => {
+      context.trail.emit({ ...event })
     },
-    allowPrivateCimdHosts: as.cimd.allowPrivateHosts,
-    dcr: withoutUndefined(as.dcr),
-    ttl: withoutUndefined(as.ttl),
-    tokenExchange: as.tokenExchange,
-    trustProxy: as.trustProxy,
-    audit,
-    ...(as.refreshGraceSeconds === undefined
-      ? {}
-      : { refreshGraceSeconds: as.refreshGraceSeconds }),
-    ...(as.upstream === undefined ? {} : { upstream: withoutUndefined(as.upstream) }),
-  }
+  })
+  context.onClose(() => {
+    linking.close()
+    return Promise.resolve()
+  })
+  return linking
 }
 
-/** Drops undefined members, for options typed with `exactOptionalPropertyTypes`. */
-function withoutUndefined<T extends object>(
-  value: T,
-): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>
+/**
+ * The Hono app with its middleware in order (metrics, the audit gate, tracing), the
+ * authorization server at `/` and account linking at `/connect`.
+ */
+async function buildServeApp(
+  context: ComposeContext,
+  authorizationServer: AuthorizationServer,
+  linking: Linking,
+): Promise<MandateApp> {
+  const { runtime, metrics, publicUrl, trail } = context
+  const { config, logger, store } = runtime
+  const app = buildApp({
+    store,
+    logger,
+    publicUrl,
+    trustProxy: config.authorizationServer.trustProxy,
+    demoMcpUrl: config.demo.enabled ? context.demoResource : undefined,
+  })
+  // Metrics count every request, refused ones too; the audit gate refuses before any route.
+  if (metrics !== undefined) {
+    app.use(metrics.requests)
+    const served = await serveMetrics(metrics, metricsOptions(config))
+    context.onClose(() => served.close())
+    logger.info('metrics listening', { url: served.url.href })
   }
+  app.use(auditRequestContext(config.authorizationServer.trustProxy), trail.gate)
+  app.use(traceRoutes({ token: ROUTES.token, mcp: config.demo.enabled ? '/mcp' : undefined }))
+  app.route('/', authorizationServer.app)
+  app.route('/connect', linking.routes)
+  return app
 }

@@ -1,11 +1,12 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { ConfigurationError } from '@mandate/core'
+import { ConfigurationError, isLoopbackListenHost } from '@mandate/core'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { composeComponents } from './compose.ts'
 import type { Components } from './compose.ts'
 
+/** A started `mandate serve`: where it listens, its public URL, its components, how to stop it. */
 export interface RunningServer {
   /** The URL the server listens on. */
   url: URL
@@ -15,7 +16,19 @@ export interface RunningServer {
   shutdown(): Promise<void>
 }
 
-/** Starts the all-in-one server on the configured interface. */
+/**
+ * Starts the all-in-one server on the configured interface: binds the port first (so that
+ * `--port 0` knows its public URL), then composes and mounts the components; until then
+ * requests get 503. `shutdown()` drains and closes everything, the runtime included.
+ *
+ * @example
+ * ```ts
+ * const runtime = await openRuntime(config, { env: process.env })
+ * const server = await startServer(runtime)
+ * runtime.logger.info('listening', { url: server.publicUrl.href })
+ * await server.shutdown()
+ * ```
+ */
 export async function startServer(runtime: Runtime): Promise<RunningServer> {
   const { config, logger } = runtime
   checkExposure(config.server.host, config.server.publicUrl)
@@ -84,11 +97,9 @@ function listen(fetch: FetchCallback, host: string, port: number): Promise<Serve
   })
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
-
 /** Off loopback, the public URL must be given and must be HTTPS (OAuth 2.1 §1.5). */
 function checkExposure(host: string, publicUrl: string | undefined): void {
-  if (LOOPBACK.has(host) || host.startsWith('127.')) return
+  if (isLoopbackListenHost(host)) return
   if (publicUrl === undefined) {
     throw new ConfigurationError(
       'server.publicUrl',

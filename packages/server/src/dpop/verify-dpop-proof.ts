@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto'
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose'
 import type { CryptoKey, JWK, JWTHeaderParameters } from 'jose'
-import { canonicalUrl } from '../lib/urls.ts'
+import { canonicalUrl } from '@mandate/core'
 import type { DpopNonces } from './dpop-nonces.ts'
 import { DpopProofError } from './dpop-proof-error.ts'
 
 /** Asymmetric algorithms accepted for proofs by default (catalogue #108). */
 export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const
 
+/** One DPoP proof to check at a resource server, with the policy it is checked against. */
 export interface DpopCheck {
   /** The `DPoP` header value (exactly one; the caller rejects repeats). */
   proof: string
@@ -25,6 +26,8 @@ export interface DpopCheck {
   /** Atomic set-if-absent across instances (`store.setIfAbsent`). */
   replay: (key: string, ttlMs: number) => Promise<boolean>
   nonces: DpopNonces | undefined
+  /** The clock for the `iat` window, ms since the epoch. Default `Date.now`. */
+  now?: () => number
 }
 
 // Clients sign every proof with the same key: importing it and hashing its thumbprint once,
@@ -52,6 +55,7 @@ async function embeddedKey(header: JWTHeaderParameters): Promise<{ key: CryptoKe
  * @throws DpopProofError (`invalid_dpop_proof` or `use_dpop_nonce`).
  */
 export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }> {
+  const nowMs = (check.now ?? Date.now)()
   let payload: Record<string, unknown>
   let jkt = ''
   try {
@@ -62,7 +66,7 @@ export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }
         jkt = entry.jkt
         return entry.key
       },
-      { typ: 'dpop+jwt', algorithms: [...check.algorithms] },
+      { typ: 'dpop+jwt', algorithms: [...check.algorithms], currentDate: new Date(nowMs) },
     )
     payload = result.payload
   } catch (cause) {
@@ -80,7 +84,7 @@ export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }
   ) {
     fail('dpop proof htu mismatch')
   }
-  const now = Date.now() / 1000
+  const now = nowMs / 1000
   if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('dpop proof iat missing')
   if (
     iat > now + check.clockToleranceSeconds ||

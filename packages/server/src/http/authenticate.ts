@@ -1,132 +1,87 @@
 import { createHash } from 'node:crypto'
-import type { Logger } from '@mandate/core'
-import type { DpopNonces } from '../dpop/dpop-nonces.ts'
-import { DpopProofError } from '../dpop/dpop-proof-error.ts'
-import { verifyDpopProof } from '../dpop/verify-dpop-proof.ts'
 import type { McpIdentity } from '../identity.ts'
-import type { RevocationListener } from '../verify/revocation-listener.ts'
 import { TokenRejectedError } from '../verify/token-rejected-error.ts'
-import type { TokenVerifier } from '../verify/verified-token.ts'
-import { challengeResponse } from './challenges.ts'
-import type { ChallengeContext, ChallengeError } from './challenges.ts'
-
-export interface AuthSettings {
-  verifier: TokenVerifier
-  resource: URL
-  challenge: ChallengeContext
-  dpop: {
-    required: boolean
-    algorithms: readonly string[]
-    maxAgeSeconds: number
-    clockToleranceSeconds: number
-    nonces: DpopNonces | undefined
-    replay: (key: string, ttlMs: number) => Promise<boolean>
-  }
-  revocations: RevocationListener | undefined
-  logger: Logger
-}
-
-export interface Authenticated {
-  identity: McpIdentity
-  dpopNonce: string | undefined
-  /** Whether the token was revoked since (a long-lived response re-checks on each event). */
-  readonly revoked: () => boolean
-}
+import type { VerifiedToken } from '../verify/verified-token.ts'
+import type { AuthRefused, AuthSettings, Authenticated, Credentials } from './auth-settings.ts'
+import { checkDpopBinding } from './check-dpop-binding.ts'
+import { isRefusal, refusalResponse, tokenRefusal } from './refusal.ts'
+import type { Refusal } from './refusal.ts'
 
 const CREDENTIALS = /^([A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/
 
 /**
  * Authenticates one request: the `Authorization` header (RFC 6750 §2.1 or RFC 9449 §7.1, scheme
- * case-insensitive, catalogue #98), the token, and the DPoP proof when the token is bound.
- * Returns the identity, or the challenge to answer with.
+ * case-insensitive, catalogue #98), the token, its revocation state, and the DPoP proof when the
+ * token is bound. Returns the identity, or the refusal: the reason is logged (debug) and kept
+ * for audit; the client sees a generic description.
  */
 export async function authenticate(
   request: Request,
   settings: AuthSettings,
-): Promise<Authenticated | Response> {
+): Promise<Authenticated | AuthRefused> {
   const nonce = settings.dpop.nonces?.current()
-  const deny = (err: ChallengeError): Response =>
-    challengeResponse(settings.challenge, nonce === undefined ? err : { dpopNonce: nonce, ...err })
+  const refuse = (refusal: Refusal): AuthRefused => {
+    if (refusal.error !== undefined) {
+      const dpop = refusal.error === 'invalid_dpop_proof' || refusal.error === 'use_dpop_nonce'
+      settings.logger.debug(dpop ? 'dpop proof rejected' : 'token rejected', {
+        error: refusal.error,
+        reason: refusal.reason,
+      })
+    }
+    return { refusal, response: refusalResponse(settings.challenge, refusal, nonce) }
+  }
+  const credentials = readCredentials(request)
+  if (isRefusal(credentials)) return refuse(credentials)
+  const outcome = await verifyToken(credentials, settings)
+  if (isRefusal(outcome)) return refuse(outcome)
+  const { verified } = outcome
+  const { revocations } = settings
+  // Hashed only when revocations are tracked (the hot path without them does no extra work).
+  const tokenHash =
+    revocations === undefined
+      ? ''
+      : createHash('sha256').update(credentials.token).digest('base64url')
+  const revoked = (): boolean => revocations?.isRevoked(verified, tokenHash) === true
+  // Fail closed while the revocation state is not known to be complete (docs/revocation.md).
+  if (revocations !== undefined && !(await revocations.ready())) {
+    return refuse(tokenRefusal(credentials, 'revocation state unavailable'))
+  }
+  if (revoked()) return refuse(tokenRefusal(credentials, 'token revoked'))
+  const binding = await checkDpopBinding(request, credentials, verified, settings)
+  if (isRefusal(binding)) return refuse(binding)
+  return { identity: toIdentity(verified, binding.jkt), dpopNonce: nonce, revoked }
+}
 
+function readCredentials(request: Request): Credentials | Refusal {
   const header = request.headers.get('authorization')
-  if (header === null || header.trim() === '') return deny({ status: 401 })
+  if (header === null || header.trim() === '') return { status: 401, reason: 'no credentials' }
   const match = CREDENTIALS.exec(header.trim())
   const scheme = match?.[1]?.toLowerCase()
   if (match === null || (scheme !== 'bearer' && scheme !== 'dpop')) {
     // Several Authorization fields arrive joined by commas; unknown schemes and junk alike get
     // a plain challenge (catalogue #92).
-    return deny({
-      status: 401,
-      error: 'invalid_request',
-      description: 'unsupported authorization header',
-    })
+    return { status: 401, error: 'invalid_request', reason: 'unsupported authorization header' }
   }
-  const token = match[2] ?? ''
-  const tokenError = (description: string): Response =>
-    deny({ status: 401, error: 'invalid_token', description, scheme })
+  return { scheme, token: match[2] ?? '' }
+}
 
-  let verified
+async function verifyToken(
+  credentials: Credentials,
+  settings: AuthSettings,
+): Promise<{ verified: VerifiedToken } | Refusal> {
   try {
-    verified = await settings.verifier.verify(token)
+    // Wrapped: what a custom verifier returns is never mistaken for a refusal.
+    return { verified: await settings.verifier.verify(credentials.token) }
   } catch (error) {
-    if (error instanceof TokenRejectedError) {
-      settings.logger.debug('token rejected', { reason: error.reason })
-      return tokenError(error.reason)
-    }
+    if (error instanceof TokenRejectedError) return tokenRefusal(credentials, error.reason)
     // Fail closed, and a 500 carries no challenge (catalogue #97).
     settings.logger.error('token verifier failed', { error })
-    return new Response(JSON.stringify({ error: 'server_error' }), {
-      status: 500,
-      headers: { 'content-type': 'application/json' },
-    })
+    return { status: 500, reason: 'token verifier failed' }
   }
-  const { revocations } = settings
-  // Hashed only when revocations are tracked (the hot path without them does no extra work).
-  const tokenHash =
-    revocations === undefined ? '' : createHash('sha256').update(token).digest('base64url')
-  const revoked = (): boolean => revocations?.isRevoked(verified, tokenHash) === true
-  if (revoked()) return tokenError('token revoked')
+}
 
-  let jkt: string | undefined
-  if (verified.jkt !== undefined) {
-    // A DPoP-bound token presented as Bearer is a downgrade (RFC 9449 §7.2, catalogue #117).
-    if (scheme !== 'dpop') return tokenError('token is dpop-bound')
-    const proofs = request.headers.get('dpop')
-    if (proofs === null || proofs.includes(',')) {
-      return deny({
-        status: 401,
-        error: 'invalid_dpop_proof',
-        description: 'exactly one dpop proof required',
-        scheme,
-      })
-    }
-    try {
-      jkt = (
-        await verifyDpopProof({
-          proof: proofs,
-          method: request.method,
-          url: settings.resource.href,
-          accessToken: token,
-          expectedJkt: verified.jkt,
-          algorithms: settings.dpop.algorithms,
-          maxAgeSeconds: settings.dpop.maxAgeSeconds,
-          clockToleranceSeconds: settings.dpop.clockToleranceSeconds,
-          replay: settings.dpop.replay,
-          nonces: settings.dpop.nonces,
-        })
-      ).jkt
-    } catch (error) {
-      if (!(error instanceof DpopProofError)) throw error
-      settings.logger.debug('dpop proof rejected', { reason: error.message })
-      return deny({ status: 401, error: error.error, description: error.message, scheme: 'dpop' })
-    }
-  } else if (scheme === 'dpop') {
-    return tokenError('token is not dpop-bound')
-  } else if (settings.dpop.required) {
-    return tokenError('dpop-bound token required')
-  }
-
-  const identity: McpIdentity = Object.freeze({
+function toIdentity(verified: VerifiedToken, jkt: string | undefined): McpIdentity {
+  return Object.freeze({
     sub: verified.sub,
     clientId: verified.clientId,
     issuer: verified.issuer,
@@ -138,6 +93,6 @@ export async function authenticate(
     jkt,
     jti: verified.jti,
     expiresAt: verified.expiresAt,
+    principal: verified.principal ?? 'person',
   })
-  return { identity, dpopNonce: nonce, revoked }
 }

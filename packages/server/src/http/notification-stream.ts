@@ -30,15 +30,17 @@ export class NotificationStreams {
   readonly #open = new Map<string, Set<OpenStream>>()
   readonly #options: Required<NotificationStreamOptions>
   readonly #logger: Logger
+  readonly #now: () => number
 
-  constructor(options: NotificationStreamOptions, logger: Logger) {
-    this.#options = {
-      keepAliveSeconds: 15,
-      maxStreamSeconds: 300,
-      maxStreamsPerCaller: 4,
-      ...options,
-    }
+  /** `options` come resolved (defaults applied by `resolveProtectConfig`). */
+  constructor(
+    options: Required<NotificationStreamOptions>,
+    logger: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.#options = options
     this.#logger = logger
+    this.#now = now
   }
 
   /** Opens a stream for `caller`; the response body stays open until one of the ends above. */
@@ -77,49 +79,12 @@ export class NotificationStreams {
         stream.close()
       }
     }
-    const send = (notification: JSONRPCNotification): void => {
-      write(encoder.encode(`event: message\ndata: ${JSON.stringify(notification)}\n\n`))
-    }
     const body = new ReadableStream<Uint8Array>({
       start: (ctrl) => {
         controller = ctrl
         mine.add(stream)
         ctrl.enqueue(PRELUDE)
-        const lifetimeMs = Math.min(
-          caller.expiresAt * 1000 - Date.now(),
-          this.#options.maxStreamSeconds * 1000,
-        )
-        const end = setTimeout(stream.close, Math.max(0, lifetimeMs))
-        const keepAlive = setInterval(() => {
-          write(KEEP_ALIVE)
-        }, this.#options.keepAliveSeconds * 1000)
-        end.unref()
-        keepAlive.unref()
-        cleanup.push(
-          () => {
-            clearTimeout(end)
-          },
-          () => {
-            clearInterval(keepAlive)
-          },
-          // A revoked token's stream ends with it (design: revocation within a second).
-          authority.onRevocation(() => {
-            if (authority.revoked()) stream.close()
-          }),
-        )
-        const onAbort = (): void => {
-          stream.close()
-        }
-        request.signal.addEventListener('abort', onAbort, { once: true })
-        cleanup.push(() => {
-          request.signal.removeEventListener('abort', onAbort)
-        })
-        try {
-          cleanup.push(this.#options.source.subscribe(caller, send))
-        } catch (error) {
-          this.#logger.warn('notification source failed', { error })
-          stream.close()
-        }
+        this.#watch({ stream, request, caller, authority, write, cleanup })
       },
       cancel: () => {
         stream.close()
@@ -145,5 +110,55 @@ export class NotificationStreams {
   /** Ends every stream (shutdown: the server can drain). */
   closeAll(): void {
     for (const set of [...this.#open.values()]) for (const stream of [...set]) stream.close()
+  }
+
+  /** Everything that ends or feeds one stream; each undo goes in `cleanup` as it is set up. */
+  #watch(watched: {
+    stream: OpenStream
+    request: Request
+    caller: McpIdentity
+    authority: StreamAuthority
+    write: (bytes: Uint8Array) => void
+    cleanup: (() => void)[]
+  }): void {
+    const { stream, request, caller, authority, write, cleanup } = watched
+    const lifetimeMs = Math.min(
+      caller.expiresAt * 1000 - this.#now(),
+      this.#options.maxStreamSeconds * 1000,
+    )
+    const end = setTimeout(stream.close, Math.max(0, lifetimeMs))
+    const keepAlive = setInterval(() => {
+      write(KEEP_ALIVE)
+    }, this.#options.keepAliveSeconds * 1000)
+    end.unref()
+    keepAlive.unref()
+    const onAbort = (): void => {
+      stream.close()
+    }
+    request.signal.addEventListener('abort', onAbort, { once: true })
+    cleanup.push(
+      () => {
+        clearTimeout(end)
+      },
+      () => {
+        clearInterval(keepAlive)
+      },
+      // A revoked token's stream ends with it (design: revocation within a second).
+      authority.onRevocation(() => {
+        if (authority.revoked()) stream.close()
+      }),
+      () => {
+        request.signal.removeEventListener('abort', onAbort)
+      },
+    )
+    const send = (notification: JSONRPCNotification): void => {
+      write(encoder.encode(`event: message\ndata: ${JSON.stringify(notification)}\n\n`))
+    }
+    try {
+      cleanup.push(this.#options.source.subscribe(caller, send))
+    } catch (error) {
+      this.#logger.warn('notification source failed', { error })
+      stream.close()
+    }
   }
 }

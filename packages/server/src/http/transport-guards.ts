@@ -1,5 +1,4 @@
-import { JSONRPC_ERROR } from '@mandate/core'
-import { isLoopbackHost } from '../lib/urls.ts'
+import { isLoopbackHost, JSONRPC_ERROR, LOOPBACK_HOST_ALIASES } from '@mandate/core'
 import { jsonRpcErrorResponse } from './challenges.ts'
 
 /** The `Host` values a resource answers to: its own host, plus loopback aliases on loopback. */
@@ -7,7 +6,7 @@ export function defaultAllowedHosts(resource: URL): string[] {
   const hosts = [resource.host.toLowerCase()]
   if (isLoopbackHost(resource.hostname)) {
     const port = resource.port === '' ? '' : `:${resource.port}`
-    for (const alias of ['localhost', '127.0.0.1', '[::1]']) hosts.push(`${alias}${port}`)
+    for (const alias of LOOPBACK_HOST_ALIASES) hosts.push(`${alias}${port}`)
   }
   return [...new Set(hosts)]
 }

@@ -1,7 +1,7 @@
+import { canonicalUrl } from '@mandate/core'
 import type { Actor } from '../identity.ts'
 import { TokenRejectedError } from '../verify/token-rejected-error.ts'
 import type { VerifiedToken } from '../verify/verified-token.ts'
-import { canonicalUrl } from './urls.ts'
 
 type Claims = Record<string, unknown>
 
@@ -89,5 +89,7 @@ export function toVerifiedToken(claims: Claims, issuer: string): VerifiedToken {
     authTime,
     act: readActor(claims['act']),
     jkt: readJkt(claims['cnf']),
+    gid: str(claims['gid']) ? claims['gid'] : undefined,
+    principal: claims['mandate_principal'] === 'machine' ? 'machine' : 'person',
   }
 }

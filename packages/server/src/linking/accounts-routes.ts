@@ -1,93 +1,61 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
-import { html } from 'hono/html'
-import type { Logger } from '@mandate/core'
-import type { Vault } from '@mandate/vault'
-import { csrfToken, csrfValid } from './lib/csrf.ts'
-import { messagePage, page } from './lib/pages.ts'
+import {
+  ACCOUNTS_CSRF,
+  cancelRequest,
+  checkAccountsForm,
+  openRequest,
+  relinkAccount,
+} from './lib/account-actions.ts'
+import { renderAccounts } from './lib/accounts-page.ts'
+import { answer, requireSignedInUser, runSteps, signedInSub } from './lib/connect-flow.ts'
+import type { ConnectFlow, ConnectStep } from './lib/connect-flow.ts'
+import { csrfValid } from './lib/csrf.ts'
+import type { LinkingContext } from './lib/linking-context.ts'
 
-export interface AccountsDeps {
-  vault: Vault
-  baseUrl: string
-  serverName: string
-  secret: string
-  logger: Logger
-  requireUser(c: Context, returnTo: string): Promise<string | Response>
+/**
+ * Step (`POST /connect/accounts/unlink`): unlinks one of the signed-in user's accounts (the
+ * vault revokes it at the provider, RFC 7009), CSRF-checked.
+ */
+const unlinkAccount: ConnectStep = async (flow) => {
+  const { vault, secret, config } = flow.linking
+  const sub = signedInSub(flow)
+  const form = await flow.c.req.parseBody()
+  if (!csrfValid(secret, ACCOUNTS_CSRF, sub, form['csrf']))
+    return answer(flow, 403, 'connect.refused', 'connect.formExpired')
+  const id = form['id']
+  if (typeof id !== 'string') return answer(flow, 404, 'linked.notFound', 'connect.accountNotFound')
+  try {
+    // Keyed by the signed-in `sub`: another user's id is simply not found (catalogue #200).
+    await vault.unlinkCredential(sub, id)
+  } catch (error) {
+    config.logger.warn('unlink failed', { code: (error as { code?: string }).code })
+    return answer(flow, 404, 'linked.notFound', 'connect.accountNotFound')
+  }
+  return flow.c.redirect('/connect/accounts', 303)
 }
 
-const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toISOString())
-
-/** The linked-accounts page (`/connect/accounts`): metadata only, and unlink. */
-export function accountsRoutes(deps: AccountsDeps): Hono {
+/**
+ * The linked-accounts page (`/connect/accounts`): metadata only; unlink, relink, and the user's
+ * pending requests (open, cancel).
+ */
+export function accountsRoutes(linking: LinkingContext): Hono {
   const app = new Hono()
-
-  app.get('/', async (c) => {
-    const sub = await deps.requireUser(c, `${deps.baseUrl}/connect/accounts`)
-    if (typeof sub !== 'string') return sub
-    const accounts = await deps.vault.listCredentials(sub)
-    const csrf = csrfToken(deps.secret, 'accounts', sub)
-    const name = (provider: string): string =>
-      deps.vault.catalog.get(provider)?.display_name ?? provider
-    return c.html(
-      page(
-        'Linked accounts',
-        html`<h1>Linked accounts</h1>
-          <p>Accounts ${deps.serverName} may use on your behalf.</p>
-          ${
-            accounts.length === 0
-              ? html`<p>No linked accounts.</p>`
-              : html`<table>
-                  <tr>
-                    <th>Provider</th>
-                    <th>Account</th>
-                    <th>Scopes</th>
-                    <th>Last used</th>
-                    <th>Status</th>
-                    <th></th>
-                  </tr>
-                  ${accounts.map(
-                    (a) =>
-                      html`<tr>
-                        <td>${name(a.provider)}</td>
-                        <td>${a.account}${a.is_default ? ' (default)' : ''}</td>
-                        <td>${a.scopes.join(' ')}</td>
-                        <td>${when(a.last_used_at)}</td>
-                        <td>
-                          ${a.status === 'needs_reauth' ? 'needs to be connected again' : 'active'}
-                        </td>
-                        <td>
-                          <form method="post" action="/connect/accounts/unlink">
-                            <input type="hidden" name="csrf" value="${csrf}" />
-                            <input type="hidden" name="id" value="${a.id}" />
-                            <button type="submit">Unlink</button>
-                          </form>
-                        </td>
-                      </tr>`,
-                  )}
-                </table>`
-          }`,
-      ),
-    )
+  const flow = (c: Context): ConnectFlow => ({
+    c,
+    linking,
+    returnTo: `${linking.config.baseUrl}/connect/accounts`,
   })
-
-  app.post('/unlink', async (c) => {
-    const sub = await deps.requireUser(c, `${deps.baseUrl}/connect/accounts`)
-    if (typeof sub !== 'string') return sub
-    const form = await c.req.parseBody()
-    if (!csrfValid(deps.secret, 'accounts', sub, form['csrf'])) {
-      return c.html(messagePage('Request refused', 'The form expired. Open the page again.'), 403)
-    }
-    const id = form['id']
-    if (typeof id !== 'string') return c.html(messagePage('Not found', 'No such account.'), 404)
-    try {
-      // Keyed by the signed-in `sub`: another user's id is simply not found (catalogue #200).
-      await deps.vault.unlinkCredential(sub, id)
-    } catch (error) {
-      deps.logger.warn('unlink failed', { code: (error as { code?: string }).code })
-      return c.html(messagePage('Not found', 'No such account.'), 404)
-    }
-    return c.redirect('/connect/accounts', 303)
-  })
-
+  app.get('/', (c) => runSteps(flow(c), [requireSignedInUser, renderAccounts]))
+  app.post('/unlink', (c) => runSteps(flow(c), [requireSignedInUser, unlinkAccount]))
+  app.post('/relink', (c) =>
+    runSteps(flow(c), [requireSignedInUser, checkAccountsForm, relinkAccount]),
+  )
+  app.post('/pending/open', (c) =>
+    runSteps(flow(c), [requireSignedInUser, checkAccountsForm, openRequest]),
+  )
+  app.post('/pending/cancel', (c) =>
+    runSteps(flow(c), [requireSignedInUser, checkAccountsForm, cancelRequest]),
+  )
   return app
 }

@@ -7,6 +7,7 @@ export interface StdioHandshake {
   access_token: string
 }
 
+/** The `mandate` member of a version-1 handshake line. */
 export const STDIO_HANDSHAKE_VERSION = 'stdio-handshake/1'
 
 /** A handshake line longer than this is refused before it is parsed. */

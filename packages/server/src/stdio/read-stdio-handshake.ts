@@ -6,6 +6,7 @@ import { MandateError } from '@mandate/core'
 import type { TokenVerifier, VerifiedToken } from '../verify/verified-token.ts'
 import { STDIO_HANDSHAKE_MAX_BYTES, STDIO_HANDSHAKE_VERSION } from './handshake-format.ts'
 
+/** How {@link readStdioHandshake} checks the launcher's token. */
 export interface ReadStdioHandshakeOptions {
   /** Checks signature, `iss`, `aud` (this server's resource) and expiry, e.g. `createJwtVerifier`. */
   verifier: TokenVerifier
@@ -13,6 +14,7 @@ export interface ReadStdioHandshakeOptions {
   timeoutMs?: number
 }
 
+/** The launcher's verified token, and the rest of stdin for the MCP transport. */
 export interface StdioHandshakeResult {
   token: VerifiedToken
   /** The rest of stdin, starting right after the handshake line: give it to the MCP transport. */

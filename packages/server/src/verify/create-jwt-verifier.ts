@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import type { JWTVerifyGetKey } from 'jose'
-import { ConfigurationError } from '@mandate/core'
+import { canonicalUrl, ConfigurationError } from '@mandate/core'
 import { checkAudience, toVerifiedToken } from '../lib/claims.ts'
 import { discoverMetadata } from '../lib/discover-metadata.ts'
-import { canonicalUrl, requireSecureUrl } from '../lib/urls.ts'
+import { requireSecureUrl } from '../lib/urls.ts'
 import { TokenRejectedError } from './token-rejected-error.ts'
 import type { TokenVerifier, VerifiedToken } from './verified-token.ts'
 
@@ -12,6 +12,7 @@ import type { TokenVerifier, VerifiedToken } from './verified-token.ts'
 export const DEFAULT_JWT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^(EdDSA|Ed25519|ES256K)$/
 
+/** An issuer whose access tokens this resource accepts, and where its keys come from. */
 export interface TrustedIssuer {
   /** The `iss` value, compared exactly. */
   issuer: string
@@ -21,6 +22,7 @@ export interface TrustedIssuer {
   algorithms?: string[]
 }
 
+/** How {@link createJwtVerifier} checks RFC 9068 access tokens; every default is listed here. */
 export interface JwtVerifierOptions {
   issuers: TrustedIssuer[]
   /** The canonical URI of this resource; tokens must name it in `aud`. */
@@ -49,6 +51,8 @@ export interface JwtVerifierOptions {
    * checked on every request regardless.
    */
   verifiedCacheSeconds?: number
+  /** The clock for `exp`, `nbf`, `iat` and the cache, ms since the epoch. Default `Date.now`. */
+  now?: () => number
 }
 
 interface IssuerState {
@@ -57,12 +61,61 @@ interface IssuerState {
   keys: Promise<JWTVerifyGetKey> | undefined
 }
 
+/** The options with every default applied and checked, once. */
+interface JwtSettings {
+  readonly resource: string
+  readonly issuers: ReadonlyMap<string, IssuerState>
+  readonly tolerance: number
+  readonly types: readonly string[]
+  readonly timeoutMs: number
+  readonly cooldownMs: number
+  readonly cacheMaxAgeMs: number
+  readonly cacheMs: number
+  readonly allowMultipleAudiences: boolean
+  readonly now: () => number
+}
+
+const MAX_VERIFIED = 10_000
+
 /**
  * A verifier for RFC 9068 JWT access tokens from one or more trusted issuers. Keys come from the
  * issuer's JWKS through jose's remote key set: cached, refetched on an unknown `kid` at most once
  * per cooldown, bounded timeouts, and an unreachable JWKS fails closed (catalogue #80).
+ * @example
+ * ```ts
+ * const verifier = createJwtVerifier({
+ *   issuers: [{ issuer: 'https://auth.example.com' }],
+ *   resource: 'https://notes.example.com/mcp',
+ * })
+ * const token = await verifier.verify(accessToken) // throws TokenRejectedError
+ * ```
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+  const settings = resolveJwtSettings(options)
+  const verifyUncached = (token: string): Promise<VerifiedToken> =>
+    verifySignedToken(token, settings)
+  if (settings.cacheMs === 0) return { verify: verifyUncached }
+  // Keyed by a hash: the cache never holds a token (catalogue #104).
+  const verified = new Map<string, { token: VerifiedToken; until: number }>()
+  return {
+    async verify(token: string): Promise<VerifiedToken> {
+      const key = createHash('sha256').update(token).digest('base64url')
+      const now = settings.now()
+      const hit = verified.get(key)
+      if (hit !== undefined && hit.until > now) return hit.token
+      const result = await verifyUncached(token)
+      if (verified.size >= MAX_VERIFIED) {
+        for (const [k, entry] of verified)
+          if (entry.until <= now || verified.size >= MAX_VERIFIED) verified.delete(k)
+      }
+      const until = Math.min(now + settings.cacheMs, result.expiresAt * 1000)
+      verified.set(key, { token: result, until })
+      return result
+    },
+  }
+}
+
+function resolveJwtSettings(options: JwtVerifierOptions): JwtSettings {
   if (options.issuers.length === 0) throw new ConfigurationError('issuers', 'at least one issuer')
   const resource = canonicalUrl(options.resource)
   if (resource === undefined) throw new ConfigurationError('resource', 'not an http(s) URL')
@@ -70,8 +123,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
     throw new ConfigurationError('clockToleranceSeconds', 'must be between 0 and 300')
   }
-  const types = options.types ?? ['at+jwt']
-  const timeoutMs = options.timeoutMs ?? 5_000
   const baseAlgorithms = options.algorithms ?? [...DEFAULT_JWT_ALGORITHMS]
   const issuers = new Map<string, IssuerState>()
   for (const config of options.issuers) {
@@ -84,84 +135,85 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
     issuers.set(config.issuer, { config, algorithms, keys: undefined })
   }
-
-  const keysFor = (state: IssuerState): Promise<JWTVerifyGetKey> => {
-    state.keys ??= (async () => {
-      const jwksUri =
-        state.config.jwksUri ?? (await discoverMetadata(state.config.issuer, timeoutMs)).jwks_uri
-      if (jwksUri === undefined) throw new TokenRejectedError('issuer publishes no jwks_uri')
-      return createRemoteJWKSet(requireSecureUrl('jwks_uri', jwksUri), {
-        timeoutDuration: timeoutMs,
-        cooldownDuration: options.cooldownMs ?? 30_000,
-        cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
-      })
-    })()
-    // A failed discovery is retried on the next request rather than cached forever.
-    state.keys.catch(() => {
-      state.keys = undefined
-    })
-    return state.keys
-  }
-
-  const cacheMs = Math.min(options.verifiedCacheSeconds ?? 60, 600) * 1000
-  const verified = new Map<string, { token: VerifiedToken; until: number }>()
-
-  const verifyUncached = async (token: string): Promise<VerifiedToken> => {
-    let iss: unknown
-    try {
-      // Only to select a trusted issuer; nothing is trusted before the signature check.
-      decodeProtectedHeader(token)
-      iss = decodeJwt(token).iss
-    } catch (cause) {
-      throw new TokenRejectedError('malformed token', { cause })
-    }
-    const state = typeof iss === 'string' ? issuers.get(iss) : undefined
-    if (state === undefined) throw new TokenRejectedError('untrusted issuer')
-    const keys = await keysFor(state)
-    let payload: Record<string, unknown>
-    try {
-      const result = await jwtVerify(token, keys, {
-        issuer: state.config.issuer,
-        algorithms: state.algorithms,
-        clockTolerance: tolerance,
-        requiredClaims: ['exp', 'sub'],
-      })
-      const typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
-      if (typ === undefined || !types.some((t) => t.toLowerCase() === typ)) {
-        throw new TokenRejectedError('wrong token type')
-      }
-      payload = result.payload
-      // jose checks iat only against maxTokenAge; a token from the future is refused too
-      // (catalogue #73).
-      const iat = payload['iat']
-      if (typeof iat === 'number' && iat > Date.now() / 1000 + tolerance) {
-        throw new TokenRejectedError('token issued in the future')
-      }
-    } catch (cause) {
-      if (cause instanceof TokenRejectedError) throw cause
-      throw new TokenRejectedError(describe(cause), { cause })
-    }
-    checkAudience(payload['aud'], resource, options.allowMultipleAudiences ?? false)
-    return toVerifiedToken(payload, state.config.issuer)
-  }
-
   return {
-    async verify(token: string): Promise<VerifiedToken> {
-      if (cacheMs === 0) return verifyUncached(token)
-      // Keyed by a hash: the cache never holds a token (catalogue #104).
-      const key = createHash('sha256').update(token).digest('base64url')
-      const now = Date.now()
-      const hit = verified.get(key)
-      if (hit !== undefined && hit.until > now) return hit.token
-      const result = await verifyUncached(token)
-      if (verified.size >= 10_000) {
-        for (const [k, entry] of verified)
-          if (entry.until <= now || verified.size >= 10_000) verified.delete(k)
-      }
-      verified.set(key, { token: result, until: Math.min(now + cacheMs, result.expiresAt * 1000) })
-      return result
-    },
+    resource,
+    issuers,
+    tolerance,
+    types: options.types ?? ['at+jwt'],
+    timeoutMs: options.timeoutMs ?? 5_000,
+    cooldownMs: options.cooldownMs ?? 30_000,
+    cacheMaxAgeMs: options.cacheMaxAgeMs ?? 600_000,
+    cacheMs: Math.min(options.verifiedCacheSeconds ?? 60, 600) * 1000,
+    allowMultipleAudiences: options.allowMultipleAudiences ?? false,
+    now: options.now ?? Date.now,
   }
+}
+
+function keysFor(state: IssuerState, settings: JwtSettings): Promise<JWTVerifyGetKey> {
+  state.keys ??= (async () => {
+    const jwksUri =
+      state.config.jwksUri ??
+      (await discoverMetadata(state.config.issuer, settings.timeoutMs)).jwks_uri
+    if (jwksUri === undefined) throw new TokenRejectedError('issuer publishes no jwks_uri')
+    return createRemoteJWKSet(requireSecureUrl('jwks_uri', jwksUri), {
+      timeoutDuration: settings.timeoutMs,
+      cooldownDuration: settings.cooldownMs,
+      cacheMaxAge: settings.cacheMaxAgeMs,
+    })
+  })()
+  // A failed discovery is retried on the next request rather than cached forever.
+  state.keys.catch(() => {
+    state.keys = undefined
+  })
+  return state.keys
+}
+
+/** Only to select a trusted issuer; nothing is trusted before the signature check. */
+function issuerOf(token: string, settings: JwtSettings): IssuerState {
+  let iss: unknown
+  try {
+    decodeProtectedHeader(token)
+    iss = decodeJwt(token).iss
+  } catch (cause) {
+    throw new TokenRejectedError('malformed token', { cause })
+  }
+  const state = typeof iss === 'string' ? settings.issuers.get(iss) : undefined
+  if (state === undefined) throw new TokenRejectedError('untrusted issuer')
+  return state
+}
+
+async function verifySignedToken(token: string, settings: JwtSettings): Promise<VerifiedToken> {
+  const state = issuerOf(token, settings)
+  const keys = await keysFor(state, settings)
+  const now = settings.now()
+  let payload: Record<string, unknown>
+  let kid: string | undefined
+  try {
+    const result = await jwtVerify(token, keys, {
+      issuer: state.config.issuer,
+      algorithms: state.algorithms,
+      clockTolerance: settings.tolerance,
+      requiredClaims: ['exp', 'sub'],
+      currentDate: new Date(now),
+    })
+    const typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
+    if (typ === undefined || !settings.types.some((t) => t.toLowerCase() === typ)) {
+      throw new TokenRejectedError('wrong token type')
+    }
+    payload = result.payload
+    kid = result.protectedHeader.kid
+    // jose checks iat only against maxTokenAge; a token from the future is refused too
+    // (catalogue #73).
+    const iat = payload['iat']
+    if (typeof iat === 'number' && iat > now / 1000 + settings.tolerance) {
+      throw new TokenRejectedError('token issued in the future')
+    }
+  } catch (cause) {
+    if (cause instanceof TokenRejectedError) throw cause
+    throw new TokenRejectedError(describe(cause), { cause })
+  }
+  checkAudience(payload['aud'], settings.resource, settings.allowMultipleAudiences)
+  return { ...toVerifiedToken(payload, state.config.issuer), kid }
 }
 
 function describe(cause: unknown): string {

@@ -1,66 +1,122 @@
 import { REVOCATION_CHANNEL } from '@mandate/core'
 import type { RevocationEvent } from '@mandate/core'
 import type { Store } from '@mandate/store'
+import { storeRevocationFeed } from './revocation-feed.ts'
+import type { RevocationFeed, RevocationSink } from './revocation-feed.ts'
 import type { VerifiedToken } from './verified-token.ts'
 
-/** The part of the store a revocation listener needs. */
-export type RevocationSource = Pick<Store, 'subscribe' | 'onResubscribe'>
+/** The part of the store a revocation listener needs (with `db`, the log is read too). */
+export type RevocationSource = Pick<Store, 'subscribe' | 'onResubscribe'> &
+  Partial<Pick<Store, 'db' | 'kind'>>
+
+/** How long a {@link RevocationListener} trusts its state and remembers events. */
+export interface RevocationListenerOptions {
+  /**
+   * Fail closed when the feed has not been confirmed complete for this long, ms: every token
+   * is refused until it is again (docs/revocation.md). Default 10000.
+   */
+  staleAfterMs?: number
+  /** How long to remember an event that carries no `expires_at`, seconds. Default 86700. */
+  maxTokenLifetimeSeconds?: number
+}
 
 /**
- * Remembers revocations announced on the store's pub/sub (design: data flow 5), so that a
- * self-contained JWT, or a cached introspection answer, stops working on every instance within
- * the pub/sub delay instead of at its expiry. Entries live as long as a token they could match
- * (`maxTokenLifetimeSeconds`).
+ * The revocations a resource server honours (design: data flow 5): revoked `jti`s until their
+ * expiry, and grant, user, client and signing-key cut-offs, fed by the store (pub/sub plus the
+ * revocation log) or the authorization server's HTTP feed. Checked on every request, cached
+ * verifications included, and by open notification streams on every event.
  */
-export class RevocationListener {
+export class RevocationListener implements RevocationSink {
   readonly #jtis = new Map<string, number>()
   readonly #hashes = new Map<string, number>()
-  readonly #subjects = new Map<string, number>()
-  readonly #clients = new Map<string, number>()
+  readonly #grants = new Map<string, { at: number; until: number }>()
+  readonly #subjects = new Map<string, { at: number; until: number }>()
+  readonly #clients = new Map<string, { at: number; until: number }>()
+  readonly #kids = new Map<string, number>()
   #allBefore = 0
   readonly #listeners = new Set<(event: RevocationEvent) => void>()
+  readonly #waiters = new Set<() => void>()
   readonly #stop: (() => void)[] = []
   readonly #ttlMs: number
+  readonly #staleAfterMs: number
+  readonly #tracked: boolean
+  #syncedAt = 0
+  #resyncing = false
 
-  constructor(source: RevocationSource | undefined, maxTokenLifetimeSeconds = 3600) {
-    this.#ttlMs = maxTokenLifetimeSeconds * 1000
+  constructor(
+    source: RevocationSource | RevocationFeed | undefined,
+    options: RevocationListenerOptions = {},
+  ) {
+    this.#ttlMs = (options.maxTokenLifetimeSeconds ?? 86_700) * 1000
+    this.#staleAfterMs = options.staleAfterMs ?? 10_000
+    this.#tracked = source !== undefined
     if (source === undefined) return
-    this.#stop.push(
-      source.subscribe(REVOCATION_CHANNEL, (message) => {
-        this.apply(message as unknown as RevocationEvent)
-      }),
-      // Messages may have been lost while disconnected: distrust everything issued so far
-      // that a cache holds (introspection re-asks; JWTs issued before now are re-checked by
-      // their own expiry, which is the best a stateless token allows).
-      source.onResubscribe(() => {
-        this.apply({ type: 'all' })
-      }),
-    )
+    this.#stop.push(feedOf(source).start(this))
   }
 
   /** Records an event (also used directly by tests and single-process setups). */
   apply(event: RevocationEvent): void {
     const now = Date.now()
-    const until = now + this.#ttlMs
+    const at = event.at ?? now
+    const until = event.expires_at ?? now + this.#ttlMs
     this.#prune(now)
     switch (event.type) {
       case 'token':
         if (typeof event.jti === 'string') this.#jtis.set(event.jti, until)
         if (typeof event.token_hash === 'string') this.#hashes.set(event.token_hash, until)
         break
+      case 'grant':
+        cut(this.#grants, event.gid, at, until)
+        break
       case 'subject':
-        this.#subjects.set(event.sub, now)
+        cut(this.#subjects, event.sub, at, until)
         break
       case 'client':
-        this.#clients.set(event.client_id, now)
+        cut(this.#clients, event.client_id, at, until)
         break
-      case 'grant':
+      case 'key':
+        this.#kids.set(event.kid, until)
+        break
+      case 'credential':
         break
       case 'all':
-        this.#allBefore = now
+        this.#allBefore = Math.max(this.#allBefore, at)
         break
     }
     for (const listener of this.#listeners) listener(event)
+  }
+
+  /** Messages may have been lost: caches drop everything, requests wait for `synced`. */
+  resync(): void {
+    this.#resyncing = true
+    this.apply({ type: 'all' })
+  }
+
+  synced(): void {
+    this.#syncedAt = Date.now()
+    this.#resyncing = false
+    for (const wake of this.#waiters) wake()
+    this.#waiters.clear()
+  }
+
+  /** Whether revocations are known to be complete enough to accept a token now. */
+  get current(): boolean {
+    if (!this.#tracked) return true
+    return !this.#resyncing && Date.now() - this.#syncedAt <= this.#staleAfterMs
+  }
+
+  /** Waits (at most `timeoutMs`) until the state is current; false when it did not become so. */
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    if (this.current) return true
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#waiters.add(done)
+    })
+    return this.current
   }
 
   /** Called for every event, after it was recorded (caches drop entries here). */
@@ -71,16 +127,26 @@ export class RevocationListener {
     }
   }
 
-  /** Whether `token` was revoked. `issuedAtMs` defaults to "long ago" when unknown. */
+  /**
+   * Whether `token` must be refused: revoked, or the revocation state is stale (fail closed).
+   * `tokenHash` is the base64url SHA-256 of the token (for opaque-token events).
+   */
   isRevoked(token: VerifiedToken, tokenHash: string): boolean {
+    return !this.current || this.revokedByEvent(token, tokenHash)
+  }
+
+  /** Whether an event names `token` (ignoring staleness). */
+  revokedByEvent(token: VerifiedToken, tokenHash: string): boolean {
     if (token.jti !== undefined && this.#jtis.has(token.jti)) return true
     if (this.#hashes.has(tokenHash)) return true
+    if (token.kid !== undefined && this.#kids.has(token.kid)) return true
+    // Mandate's `iat` carries ms; with whole seconds, a token of the cut-off's second is refused.
     const issuedAtMs = (token.issuedAt ?? 0) * 1000
-    const subjectCut = this.#subjects.get(token.sub)
-    if (subjectCut !== undefined && issuedAtMs <= subjectCut) return true
-    const clientCut = this.#clients.get(token.clientId)
-    if (clientCut !== undefined && issuedAtMs <= clientCut) return true
-    return false
+    const covered = (entry: { at: number } | undefined): boolean =>
+      entry !== undefined && issuedAtMs <= entry.at
+    if (token.gid !== undefined && covered(this.#grants.get(token.gid))) return true
+    if (covered(this.#subjects.get(token.sub))) return true
+    return covered(this.#clients.get(token.clientId))
   }
 
   /** Time of the last "everything before now is suspect" event, ms. */
@@ -93,11 +159,54 @@ export class RevocationListener {
   }
 
   #prune(now: number): void {
-    for (const map of [this.#jtis, this.#hashes]) {
+    for (const map of [this.#jtis, this.#hashes, this.#kids]) {
       for (const [key, until] of map) if (until < now) map.delete(key)
     }
-    for (const map of [this.#subjects, this.#clients]) {
-      for (const [key, at] of map) if (at + this.#ttlMs < now) map.delete(key)
+    for (const map of [this.#grants, this.#subjects, this.#clients]) {
+      for (const [key, entry] of map) if (entry.until < now) map.delete(key)
     }
+  }
+}
+
+function cut(
+  map: Map<string, { at: number; until: number }>,
+  key: string,
+  at: number,
+  until: number,
+): void {
+  const previous = map.get(key)
+  map.set(key, {
+    at: Math.max(previous?.at ?? 0, at),
+    until: Math.max(previous?.until ?? 0, until),
+  })
+}
+
+function feedOf(source: RevocationSource | RevocationFeed): RevocationFeed {
+  if ('start' in source) return source
+  if (source.db !== undefined && source.kind !== undefined) {
+    return storeRevocationFeed({ ...source, db: source.db, kind: source.kind })
+  }
+  // Pub/sub only (no log to catch up from): current from the start; a reconnection drops
+  // caches and events sent meanwhile are lost (the pre-log behaviour).
+  return {
+    start: (sink) => {
+      sink.synced()
+      const stops = [
+        source.subscribe(REVOCATION_CHANNEL, (message) => {
+          sink.apply(message as unknown as RevocationEvent)
+        }),
+        source.onResubscribe(() => {
+          sink.apply({ type: 'all' })
+        }),
+      ]
+      const keepCurrent = setInterval(() => {
+        sink.synced()
+      }, 1_000)
+      keepCurrent.unref()
+      return () => {
+        clearInterval(keepCurrent)
+        for (const stop of stops) stop()
+      }
+    },
   }
 }

@@ -15,6 +15,12 @@ export interface VerifiedToken {
   act: Actor | undefined
   /** `cnf.jkt` (RFC 9449 §6): the token may only be used with proofs signed by this key. */
   jkt: string | undefined
+  /** The `gid` claim of Mandate's tokens: SHA-256 (hex) of the grant (revocation by grant). */
+  gid?: string | undefined
+  /** `machine` for a client-credentials token (`mandate_principal`), else `person`. */
+  principal?: 'person' | 'machine'
+  /** The signing key's `kid` (revocation of a withdrawn key). */
+  kid?: string | undefined
 }
 
 /** Verifies an access token for one resource. Implementations fail closed. */

@@ -15,7 +15,7 @@ export function protectNotes(
     resource: RESOURCE,
     authorizationServers: [issuer.issuer],
     verifier: {
-      jwt: { issuers: [{ issuer: issuer.issuer }], timeoutMs: 1_000, cooldownMs: 30_000 },
+      jwt: { issuers: [{ issuer: issuer.issuer }], timeoutMs: 60_000, cooldownMs: 30_000 },
     },
     ...options,
   })
@@ -63,7 +63,7 @@ export function mcpRequest(options: CallOptions = {}): Request {
 /** The text of the first content block of a tools/call answer (JSON or SSE). */
 export async function toolText(response: Response): Promise<string> {
   const raw = await response.text()
-  const json = raw.startsWith('{') ? raw : (/^data: (.*)$/m.exec(raw)?.[1] ?? '{}')
+  const json = raw.startsWith('{') ? raw : (/^data: (.+)$/m.exec(raw)?.[1] ?? '{}')
   const message = JSON.parse(json) as {
     result?: { content?: { text?: string }[] }
     error?: { message: string }

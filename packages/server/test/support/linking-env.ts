@@ -20,14 +20,12 @@ import { McpServer } from '@modelcontextprotocol/server'
 import type { AuthInfo } from '@modelcontextprotocol/server'
 import { toAuthInfo } from '../../src/identity.ts'
 import { defineTool, getIdentity, mountOnHono } from '../../src/index.ts'
-import type { ProtectedMcpHandler } from '../../src/index.ts'
-import { createLinking } from '../../src/linking/create-linking.ts'
-import type { Linking } from '../../src/linking/create-linking.ts'
-import { oidcSessionResolver } from '../../src/linking/signed-in-user.ts'
-import { startDemoCalendarProvider } from '../../src/linking/demo-calendar-provider.ts'
-import type { DemoCalendarProvider } from '../../src/linking/demo-calendar-provider.ts'
+import type { ProtectedMcpHandler, ProtectedTool } from '../../src/index.ts'
+import { createLinking, oidcSessionResolver } from '../../src/linking/index.ts'
+import type { Linking, OidcSessionSource } from '../../src/linking/index.ts'
 import { calendarTodayTool } from '../../../../examples/notes-server/src/calendar-tool.ts'
-import type { OidcSessionSource } from '../../src/linking/signed-in-user.ts'
+import { startDemoCalendarProvider } from '../../../../examples/notes-server/src/demo-calendar/start-demo-calendar.ts'
+import type { DemoCalendarProvider } from '../../../../examples/notes-server/src/demo-calendar/start-demo-calendar.ts'
 import { startTestProvider } from '../../../vault/test/support/test-provider.ts'
 import type { TestProvider } from '../../../vault/test/support/test-provider.ts'
 import { startTestIssuer } from './test-issuer.ts'
@@ -76,6 +74,8 @@ export interface LinkingEnvOptions {
   linkTtlMs?: number
   /** Use the shipped "Demo Calendar" provider and the notes example's `calendar_today` tool. */
   demo?: boolean
+  /** More tools on the MCP endpoint, built with this environment's linking. */
+  tools?: (linking: Linking) => readonly ProtectedTool[]
 }
 
 export async function startLinkingEnv(
@@ -162,11 +162,12 @@ export async function startLinkingEnv(
 
   const calendarTool = defineTool(
     'calendar_today',
-    { description: "Today's events in the user's Demo Calendar" },
+    {
+      description: "Today's events in the user's Demo Calendar",
+      access: [{ provider: 'demo-calendar', scopes: ['calendar.read'] }],
+    },
     async (ctx) => {
-      const outcome = await linking.credentials(ctx, [
-        { provider: 'demo-calendar', scopes: ['calendar.read'] },
-      ])
+      const outcome = await linking.credentials(ctx)
       if (!outcome.ok) return outcome.answer
       const token = outcome.credentials['demo-calendar']?.access_token ?? ''
       return {
@@ -181,12 +182,15 @@ export async function startLinkingEnv(
   )
   const bothTool = defineTool(
     'calendar_and_mail',
-    { description: 'Needs two providers' },
-    async (ctx) => {
-      const outcome = await linking.credentials(ctx, [
+    {
+      description: 'Needs two providers',
+      access: [
         { provider: 'demo-calendar', scopes: ['calendar.read'] },
         { provider: 'demo-mail', scopes: ['calendar.read'] },
-      ])
+      ],
+    },
+    async (ctx) => {
+      const outcome = await linking.credentials(ctx)
       if (!outcome.ok) return outcome.answer
       return {
         content: [
@@ -195,7 +199,11 @@ export async function startLinkingEnv(
       }
     },
   )
-  const tools = [demo === undefined ? calendarTool : calendarTodayTool(linking, demo.api), bothTool]
+  const tools = [
+    demo === undefined ? calendarTool : calendarTodayTool(linking, demo.api),
+    bothTool,
+    ...(options.tools?.(linking) ?? []),
+  ]
 
   const app = new Hono<Env>()
   const handler = mountOnHono(app as unknown as Hono, {

@@ -37,6 +37,7 @@ export function schedulePurge(db: Kysely<Database>, everyMs = 60_000): NodeJS.Ti
   return timer
 }
 
+/** Deletes replay keys past their lifetime (see `Store.setIfAbsent`). */
 export async function purgeExpiredReplayKeys(
   db: Kysely<Database>,
   now: number = Date.now(),
@@ -54,6 +55,7 @@ function migratorFor(db: Kysely<Database>, schema: string | undefined): Migrator
   })
 }
 
+/** Applies every pending migration (both backends); a failure names the migration. */
 export async function migrateToLatest(
   db: Kysely<Database>,
   schema?: string,
@@ -77,6 +79,7 @@ export async function migrateToLatest(
   }
 }
 
+/** Names of migrations this version knows that the database has not applied. */
 export async function pendingMigrations(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = migratorFor(db, schema)
   return (await migrator.getMigrations())
@@ -84,10 +87,12 @@ export async function pendingMigrations(db: Kysely<Database>, schema?: string): 
     .map((migration) => migration.name)
 }
 
+/** A trivial query, to tell that the database answers. */
 export async function ping(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db)
 }
 
+/** The message of a thrown value, whatever was thrown. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

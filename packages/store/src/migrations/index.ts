@@ -7,6 +7,12 @@ import * as asGrantOwner from './202611211031-as-grant-owner.ts'
 import * as linking from './202611211104-linking.ts'
 import * as linkingClientCapabilities from './202611211123-linking-client-capabilities.ts'
 import * as linkingCompletion from './202611211400-linking-completion.ts'
+import * as loginFailures from './202612041100-login-failures.ts'
+import * as hashedClientSecrets from './202612041101-hashed-client-secrets.ts'
+import * as revocations from './202612041300-revocations.ts'
+import * as providers from './202612041400-providers.ts'
+import * as audit from './202612041600-audit.ts'
+import * as userRoles from './202612041900-user-roles.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -22,8 +28,16 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202611211104-linking': linking,
   '202611211123-linking-client-capabilities': linkingClientCapabilities,
   '202611211400-linking-completion': linkingCompletion,
+  '202612041100-login-failures': loginFailures,
+  '202612041101-hashed-client-secrets': hashedClientSecrets,
+  '202612041300-revocations': revocations,
+  '202612041400-providers': providers,
+  '202612041600-audit': audit,
+  '202612041900-user-roles': userRoles,
 }
 
+/** Kysely's migration provider over {@link MIGRATIONS}. */
 export const migrationProvider: MigrationProvider = {
+  /** Every migration this version knows. */
   getMigrations: () => Promise.resolve(MIGRATIONS),
 }

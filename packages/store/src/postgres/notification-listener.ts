@@ -104,6 +104,10 @@ export class NotificationListener {
   }
 }
 
+/**
+ * A PostgreSQL quoted identifier (schema or channel name) for SQL text where no parameter can
+ * stand.
+ */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }

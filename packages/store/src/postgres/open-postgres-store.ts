@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import { silentLogger } from '@mandate/core'
 import type { Logger } from '@mandate/core'
@@ -19,7 +19,10 @@ import {
   NotificationListener,
   quoteIdentifier,
 } from './notification-listener.ts'
+import { usePreparedStatements } from './prepared-statements.ts'
+import { SchemaScopedPostgresDialect } from './schema-introspector.ts'
 
+/** Connection, schema and pool settings of the PostgreSQL backend. */
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
   url: string
@@ -27,6 +30,12 @@ export interface PostgresStoreOptions {
   schema?: string
   /** Connections for queries. Default 10. */
   poolSize?: number
+  /**
+   * Run the hot read queries as named prepared statements (parsed and planned once per
+   * connection). Default true; set false behind a pooler that cannot carry them (PgBouncer in
+   * transaction mode before 1.21).
+   */
+  preparedStatements?: boolean
   /** Connections reserved for `withLock` holders and waiters. Default 10. */
   lockPoolSize?: number
   /** How long to wait for a connection to open. Default 5 s. */
@@ -61,6 +70,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 })
   const lockPool = new pg.Pool({ ...connection, max: options.lockPoolSize ?? 10 })
+  if (options.preparedStatements !== false) pool.on('connect', usePreparedStatements)
   // Idle pooled clients may see the server go away; the pool replaces them on next use.
   pool.on('error', (error) => {
     logger.warn('idle database connection failed', { error })
@@ -76,7 +86,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await Promise.allSettled([pool.end(), lockPool.end()])
     throw unreachable(options.url, error)
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) })
   const purge = schedulePurge(db)
   let closed = false
 
@@ -134,6 +144,7 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : 'connection failed'
 }
 
+/** Host, port and database of a PostgreSQL URL, without credentials, for logs and messages. */
 export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url)

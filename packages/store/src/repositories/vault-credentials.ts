@@ -1,7 +1,9 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { Store } from '../store.ts'
 import type { VaultCredentialTable } from '../schema.ts'
+import { preparedQuery } from '../lib/prepared-query.ts'
 
+/** A stored third-party credential; `secret` is a vault envelope. */
 export type VaultCredentialRow = Selectable<VaultCredentialTable>
 /** A credential row without its envelope: what listings return. */
 export type VaultCredentialMetadataRow = Omit<VaultCredentialRow, 'secret'>
@@ -26,6 +28,7 @@ const METADATA_COLUMNS = [
   'updated_at',
 ] as const
 
+/** Stores a new credential. */
 export async function insertVaultCredential(
   store: Store,
   row: Insertable<VaultCredentialTable>,
@@ -54,15 +57,33 @@ export async function findVaultCredential(
   provider: string,
   account?: string,
 ): Promise<VaultCredentialRow | undefined> {
-  let query = store.db
+  // The read path of every tool call (getFreshCredential): built once, prepared on PostgreSQL.
+  const { rows } =
+    account === undefined
+      ? await findDefault(store.db, sub, provider)
+      : await findAccount(store.db, sub, provider, account)
+  return rows[0]
+}
+
+const ROW_COLUMNS = [...METADATA_COLUMNS, 'secret'] as const
+const findDefault = preparedQuery(2, (db, sub: string, provider: string) =>
+  db
     .selectFrom('vault_credentials')
-    .selectAll()
+    .select(ROW_COLUMNS)
     .where('sub', '=', sub)
     .where('provider', '=', provider)
-  query =
-    account === undefined ? query.where('is_default', '=', 1) : query.where('account', '=', account)
-  return query.executeTakeFirst()
-}
+    .where('is_default', '=', 1)
+    .limit(1),
+)
+const findAccount = preparedQuery(3, (db, sub: string, provider: string, account: string) =>
+  db
+    .selectFrom('vault_credentials')
+    .select(ROW_COLUMNS)
+    .where('sub', '=', sub)
+    .where('provider', '=', provider)
+    .where('account', '=', account)
+    .limit(1),
+)
 
 /** Metadata of a user's credentials; the envelope column is never selected. */
 export async function listVaultCredentials(
@@ -78,6 +99,7 @@ export async function listVaultCredentials(
     .execute()
 }
 
+/** The columns a refresh or re-link writes together with a new envelope. */
 export interface VaultSecretUpdate {
   secret: string
   key_version: number
@@ -247,62 +269,6 @@ export async function deleteVaultCredential(
     .where('sub', '=', sub)
     .executeTakeFirst()
   return result.numDeletedRows > 0n
-}
-
-/** Stores a provider's encrypted client credentials (insert or replace). */
-export async function putVaultProviderSecret(
-  store: Store,
-  provider: string,
-  secret: string,
-  keyVersion: number,
-  now: number = Date.now(),
-): Promise<void> {
-  await store.db
-    .insertInto('vault_provider_secrets')
-    .values({ provider, secret, key_version: keyVersion, updated_at: now })
-    .onConflict((conflict) =>
-      conflict.column('provider').doUpdateSet({ secret, key_version: keyVersion, updated_at: now }),
-    )
-    .execute()
-}
-
-export async function getVaultProviderSecret(
-  store: Store,
-  provider: string,
-): Promise<{ secret: string; key_version: number } | undefined> {
-  return store.db
-    .selectFrom('vault_provider_secrets')
-    .select(['secret', 'key_version'])
-    .where('provider', '=', provider)
-    .executeTakeFirst()
-}
-
-/** Provider secrets not under `keyVersion`, for re-wrapping. */
-export async function listVaultProviderSecretsToRewrap(
-  store: Store,
-  keyVersion: number,
-): Promise<{ provider: string; secret: string }[]> {
-  return store.db
-    .selectFrom('vault_provider_secrets')
-    .select(['provider', 'secret'])
-    .where('key_version', '<>', keyVersion)
-    .execute()
-}
-
-export async function rewrapVaultProviderSecret(
-  store: Store,
-  provider: string,
-  previousSecret: string,
-  secret: string,
-  keyVersion: number,
-): Promise<boolean> {
-  const result = await store.db
-    .updateTable('vault_provider_secrets')
-    .set({ secret, key_version: keyVersion })
-    .where('provider', '=', provider)
-    .where('secret', '=', previousSecret)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
 }
 
 /** Makes `id` the default unless the user already has a default for the provider. */

@@ -17,6 +17,7 @@ import type { Store } from '../store.ts'
 import { withLeaseLock } from './lease-lock.ts'
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts'
 
+/** File and lock-wait settings of the SQLite backend. */
 export interface SqliteStoreOptions {
   /** Path of the database file; created with its directory if missing. `:memory:` for tests. */
   filename: string

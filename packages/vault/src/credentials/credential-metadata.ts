@@ -16,6 +16,7 @@ export interface CredentialMetadata {
   updated_at: number
 }
 
+/** A stored row as callers may see it: metadata only, never the sealed secret. */
 export function toMetadata(row: VaultCredentialMetadataRow): CredentialMetadata {
   return {
     id: row.id,
@@ -33,6 +34,10 @@ export function toMetadata(row: VaultCredentialMetadataRow): CredentialMetadata 
   }
 }
 
+/**
+ * The scopes of a space- or comma-separated string (RFC 6749 §3.3 uses spaces; some providers
+ * answer with commas).
+ */
 export function splitScopes(scopes: string, separator: ' ' | ',' = ' '): string[] {
   return scopes.split(separator === ',' ? /[\s,]+/ : /\s+/).filter((scope) => scope !== '')
 }

@@ -4,19 +4,26 @@ import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { openCredential } from '../lib/credential-secret.ts'
 import { importDpopKey } from '../lib/dpop-keys.ts'
-import { needsRefresh, refreshCredential, stillValid } from '../refresh/refresh-credential.ts'
+import { needsRefresh, stillValid } from '../lib/refresh-timing.ts'
+import { refreshCredential } from '../refresh/refresh-credential.ts'
 import { splitScopes } from './credential-metadata.ts'
 
-/** What a tool declares it needs from one provider. */
+/** What a tool declares it needs from one provider (fixed when the tool is defined). */
 export interface CredentialDeclaration {
   provider: string
   scopes?: readonly string[]
 }
 
+/** One credential read by a tool: whose, at which provider, with which of the declared scopes. */
 export interface GetFreshCredentialInput {
   /** The verified user (from the MCP access token), never a client-supplied value (catalogue #200). */
   sub: string
   provider: string
+  /**
+   * The scopes this read needs: a subset of the declared ones (default: all declared). A scope
+   * the tool did not declare is refused (`ERR_VAULT_UNDECLARED_ACCESS`, catalogue #200).
+   */
+  scopes?: readonly string[]
   /** A specific linked account; default: the user's default account for the provider. */
   account?: string
   /**
@@ -48,8 +55,8 @@ const TOUCH_EVERY_MS = 60_000
 
 /**
  * Returns the user's credential for a declared provider, refreshed first when it expires within
- * the margin. Only declared providers are readable, and only when every declared scope was
- * granted.
+ * the margin. Only declared providers and scopes are readable, and only when every scope read
+ * was granted.
  * @throws VaultError `ERR_VAULT_UNDECLARED_ACCESS`, `ERR_VAULT_NOT_LINKED`,
  *   `ERR_VAULT_NEEDS_REAUTH`, `ERR_VAULT_INSUFFICIENT_SCOPE`, `ERR_VAULT_PROVIDER_UNAVAILABLE`.
  */
@@ -58,13 +65,7 @@ export async function getFreshCredential(
   declared: readonly CredentialDeclaration[],
   input: GetFreshCredentialInput,
 ): Promise<FreshCredential> {
-  const declaration = declared.find((entry) => entry.provider === input.provider)
-  if (declaration === undefined) {
-    throw new VaultError(
-      'ERR_VAULT_UNDECLARED_ACCESS',
-      `access to ${input.provider} was not declared`,
-    )
-  }
+  const wanted = declaredScopes(declared, input)
   let row = await findVaultCredential(ctx.store, input.sub, input.provider, input.account)
   if (row === undefined) {
     throw new VaultError('ERR_VAULT_NOT_LINKED', `no ${input.provider} account is linked`)
@@ -75,7 +76,6 @@ export async function getFreshCredential(
       `the ${input.provider} account must be linked again`,
     )
   }
-  const wanted = declaration.scopes ?? []
   const granted = new Set(splitScopes(row.scopes))
   const missing = wanted.filter((scope) => !granted.has(scope))
   if (missing.length > 0) {
@@ -111,6 +111,32 @@ export async function getFreshCredential(
     credential.dpop_key_pair = await importDpopKey(secret.dpop_private_jwk)
   }
   return credential
+}
+
+/**
+ * The scopes this read needs, all of them declared for the provider; the provider itself must
+ * be declared (least privilege per tool, catalogue #200).
+ */
+function declaredScopes(
+  declared: readonly CredentialDeclaration[],
+  input: GetFreshCredentialInput,
+): readonly string[] {
+  const declaration = declared.find((entry) => entry.provider === input.provider)
+  if (declaration === undefined) {
+    throw new VaultError(
+      'ERR_VAULT_UNDECLARED_ACCESS',
+      `access to ${input.provider} was not declared`,
+    )
+  }
+  const scopes = declaration.scopes ?? []
+  const undeclared = (input.scopes ?? []).filter((scope) => !scopes.includes(scope))
+  if (undeclared.length > 0) {
+    throw new VaultError(
+      'ERR_VAULT_UNDECLARED_ACCESS',
+      `scope ${undeclared.join(' ')} at ${input.provider} was not declared`,
+    )
+  }
+  return input.scopes ?? scopes
 }
 
 function present(

@@ -23,6 +23,7 @@ export interface OAuthTokenSet {
   scope?: string
 }
 
+/** Tokens a provider issued to one user's account, to be sealed and stored by the vault. */
 export interface SaveOAuthCredentialInput {
   sub: string
   provider: string
@@ -38,6 +39,7 @@ export interface SaveOAuthCredentialInput {
   makeDefault?: boolean
 }
 
+/** An API key a user typed on the connect page, checked against the provider's key pattern. */
 export interface SaveApiKeyInput {
   sub: string
   provider: string
@@ -65,7 +67,7 @@ export async function saveOAuthCredential(
   if (input.dpopPrivateJwk !== undefined) secret.dpop_private_jwk = input.dpopPrivateJwk
   const scopes =
     tokens.scope !== undefined
-      ? splitScopes(tokens.scope, definition.scope_separator)
+      ? splitScopes(tokens.scope, definition.response_scope_separator ?? definition.scope_separator)
       : [...(input.requestedScopes ?? [])]
   return save(ctx, input, 'oauth', secret, {
     scopes: scopes.join(' '),

@@ -1,9 +1,10 @@
 import * as oauth from 'oauth4webapi'
-import { deleteVaultCredential, getVaultCredential } from '@mandate/store'
+import { deleteVaultCredential, getVaultCredential, publishRevocation } from '@mandate/store'
 import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { openCredential } from '../lib/credential-secret.ts'
 
+/** What unlinking did at the provider (the record is deleted either way). */
 export interface UnlinkResult {
   /** True when the provider confirmed revocation (RFC 7009); false when it has none or failed. */
   revoked: boolean
@@ -65,6 +66,19 @@ export async function unlinkCredential(
       }
     }
     await deleteVaultCredential(ctx.store, sub, id)
+    // Gone at once for every reader (the vault caches no credential); announced so that
+    // consumers holding state about the link drop it (docs/revocation.md).
+    await publishRevocation(
+      ctx.store,
+      {
+        type: 'credential',
+        sub,
+        provider: row.provider,
+        credential_id: id,
+        reason: 'credential_unlinked',
+      },
+      Date.now() + 3_600_000,
+    )
     await ctx.audit({
       type: 'vault.credential.unlinked',
       sub,

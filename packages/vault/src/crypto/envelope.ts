@@ -6,10 +6,17 @@ import type { KeyWrapper } from '../keys/key-wrapper.ts'
 /**
  * What a ciphertext is bound to through AES-GCM associated data: the record's kind, owner,
  * provider and id. A ciphertext copied to another row, user or table fails to decrypt
- * (catalogue #194, #195).
+ * (catalogue #194, #195). The `as_*` and `installation_secret` kinds are the secrets other
+ * components seal with `sealValue`.
  */
 export interface EnvelopeContext {
-  kind: 'credential' | 'provider_client' | 'link_transaction'
+  kind:
+    | 'credential'
+    | 'provider_client'
+    | 'link_transaction'
+    | 'as_signing_key'
+    | 'as_totp_secret'
+    | 'installation_secret'
   sub: string
   provider: string
   recordId: string

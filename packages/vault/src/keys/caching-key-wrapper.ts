@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { KeyWrapper } from './key-wrapper.ts'
 
+/** Bounds of the in-memory cache of unwrapped data keys (a KMS round trip per read otherwise). */
 export interface CachingKeyWrapperOptions {
   /** How long an unwrapped data key is kept. Default 5 min. */
   ttlMs?: number

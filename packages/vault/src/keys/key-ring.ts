@@ -16,4 +16,5 @@ export interface KeyProvider {
   load(): Promise<KeyRing>
 }
 
+/** The size of a key-encryption key: 256 bits (AES-256-GCM). */
 export const KEY_BYTES = 32

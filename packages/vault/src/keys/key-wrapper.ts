@@ -19,7 +19,9 @@ export interface KeyWrapper {
   unwrap(version: number, wrapped: Uint8Array, aad: Uint8Array): Promise<Uint8Array>
 }
 
+/** The AES-GCM nonce size used for wrapped keys: 96 bits (NIST SP 800-38D §8.2). */
 export const IV_BYTES = 12
+/** The AES-GCM authentication tag size: 128 bits. */
 export const TAG_BYTES = 16
 
 /** A key wrapper over a local key ring: AES-256-GCM, 96-bit random IV, `iv ‖ ciphertext ‖ tag`. */

@@ -12,6 +12,7 @@ export interface CredentialSecret {
   dpop_private_jwk?: JsonWebKey
 }
 
+/** The envelope context of a credential's secret: bound to its id, user and provider (AAD). */
 export function credentialContext(row: {
   id: string
   sub: string
@@ -20,6 +21,7 @@ export function credentialContext(row: {
   return { kind: 'credential', sub: row.sub, provider: row.provider, recordId: row.id }
 }
 
+/** Seals a credential's secret for its row under the active key version. */
 export async function sealCredential(
   keys: KeyWrapper,
   row: { id: string; sub: string; provider: string },
@@ -28,6 +30,7 @@ export async function sealCredential(
   return sealEnvelope(keys, credentialContext(row), Buffer.from(JSON.stringify(secret), 'utf8'))
 }
 
+/** Opens a credential row's secret; fails when the row was moved to another user or provider. */
 export async function openCredential(
   keys: KeyWrapper,
   row: { id: string; sub: string; provider: string; secret: string },

@@ -1,6 +1,7 @@
 /** DPoP (RFC 9449) key pairs for provider tokens: ES256, stored as a private JWK in the envelope. */
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const
 
+/** A fresh P-256 key for DPoP proofs (RFC 9449), exported as a JWK to be sealed with the tokens. */
 export async function generateDpopKey(): Promise<JsonWebKey> {
   const pair = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])
   return crypto.subtle.exportKey('jwk', pair.privateKey)

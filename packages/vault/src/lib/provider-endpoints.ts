@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@mandate/core'
 import * as oauth from 'oauth4webapi'
 import type { Store } from '@mandate/store'
 import { getVaultProviderSecret, putVaultProviderSecret } from '@mandate/store'
@@ -5,8 +6,10 @@ import { openEnvelope, sealEnvelope } from '../crypto/envelope.ts'
 import type { EnvelopeContext } from '../crypto/envelope.ts'
 import { VaultError } from '../errors.ts'
 import type { OAuthProviderDefinition, ProviderClient } from '../providers/provider-definition.ts'
+import { normaliseTokenResponse } from './token-response-quirks.ts'
 import type { VaultKeys } from './vault-keys.ts'
 
+/** Store channel announcing a changed provider client registration (caches drop it). */
 export const PROVIDERS_CHANNEL = 'vault:providers'
 
 /** The oauth4webapi request options the vault sets (they fit every request kind). */
@@ -19,8 +22,8 @@ export interface RequestOptions {
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- set only for loopback providers (allowsHttp)
   [oauth.allowInsecureRequests]?: boolean
 }
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
+/** The envelope context of a provider's sealed client registration. */
 export function providerClientContext(provider: string): EnvelopeContext {
   return { kind: 'provider_client', sub: '', provider, recordId: provider }
 }
@@ -114,7 +117,11 @@ export class ProviderEndpoints {
     if (signal !== undefined) options.signal = signal
     const fetchImpl = this.#fetch
     if (fetchImpl !== undefined) {
-      options[oauth.customFetch] = (url, init) => fetchImpl(url, init as RequestInit)
+      options[oauth.customFetch] = async (url, init) =>
+        normaliseTokenResponse(definition, url, await fetchImpl(url, init as RequestInit))
+    } else if (definition.token_response !== undefined) {
+      options[oauth.customFetch] = async (url, init) =>
+        normaliseTokenResponse(definition, url, await fetch(url, init as RequestInit))
     }
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback only: tests and the demo provider
     if (allowsHttp(definition)) options[oauth.allowInsecureRequests] = true
@@ -169,7 +176,7 @@ function staticMetadata(definition: OAuthProviderDefinition): oauth.Authorizatio
 function allowsHttp(definition: OAuthProviderDefinition): boolean {
   if (definition.allow_loopback_http !== true) return false
   try {
-    return LOOPBACK.has(new URL(definition.issuer).hostname)
+    return isLoopbackHost(new URL(definition.issuer).hostname)
   } catch {
     return false
   }

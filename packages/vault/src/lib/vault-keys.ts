@@ -6,6 +6,7 @@ import type { KeyProvider } from '../keys/key-ring.ts'
 import { keyRingWrapper } from '../keys/key-wrapper.ts'
 import type { KeyWrapper } from '../keys/key-wrapper.ts'
 
+/** Store channel announcing a key rotation, so that every instance reloads its keys. */
 export const KEYS_CHANNEL = 'vault:keys'
 
 /**

@@ -1,12 +1,15 @@
 import * as oauth from 'oauth4webapi'
 import { openEnvelope } from '../crypto/envelope.ts'
 import { saveOAuthCredential } from '../credentials/save-credential.ts'
+import type { SaveOAuthCredentialInput } from '../credentials/save-credential.ts'
 import type { CredentialMetadata } from '../credentials/credential-metadata.ts'
 import { VaultError } from '../errors.ts'
 import { generateDpopKey, importDpopKey } from '../lib/dpop-keys.ts'
 import type { VaultContext } from '../lib/context.ts'
+import type { OAuthProviderDefinition } from '../providers/provider-definition.ts'
 import type { LinkTransaction, LinkTransactionSecret } from './link-transaction.ts'
 
+/** The provider's callback to one linking attempt, and the user whose browser brought it. */
 export interface CompleteProviderAuthorizationInput {
   /** The user signed in in the browser that reached the callback (from our own session). */
   sub: string
@@ -18,11 +21,26 @@ export interface CompleteProviderAuthorizationInput {
   makeDefault?: boolean
 }
 
+/** The provider's metadata and our client at it, as oauth4webapi takes them. */
+interface Endpoints {
+  as: oauth.AuthorizationServer
+  client: oauth.Client
+  auth: oauth.ClientAuth
+}
+
+/** The provider's token response, and the DPoP key the tokens are bound to (if any). */
+interface IssuedTokens {
+  tokens: oauth.TokenEndpointResponse
+  dpopKey: JsonWebKey | undefined
+  receivedAt: number
+}
+
 /**
- * Finishes the provider leg: checks that the callback belongs to this user's transaction
- * (sealed to `sub` and `state`, catalogue #176, #177), that it has not expired, the `state`
- * and the RFC 9207 `iss` (oauth4webapi `validateAuthResponse`), exchanges the code with the
- * PKCE verifier and exact redirect URI, and stores the tokens in the vault.
+ * Finishes the provider leg, as steps: the transaction belongs to this user and has not expired
+ * (`openTransaction`: sealed to `sub` and `state`, catalogue #176, #177); the callback carries
+ * this `state` and the RFC 9207 `iss` (`validateCallback`, oauth4webapi
+ * `validateAuthResponse`); the code is exchanged with the PKCE verifier and the exact redirect
+ * URI (`exchangeCode`); the tokens are stored in the vault.
  * @throws VaultError `ERR_VAULT_LINK_INVALID` (wrong user, state, issuer, expired),
  *   `ERR_VAULT_LINK_FAILED` (the provider refused or failed).
  */
@@ -30,14 +48,40 @@ export async function completeProviderAuthorization(
   ctx: VaultContext,
   input: CompleteProviderAuthorizationInput,
 ): Promise<CredentialMetadata> {
-  const { transaction } = input
-  const definition = ctx.catalog.require(transaction.provider)
+  const definition = ctx.catalog.require(input.transaction.provider)
   if (definition.kind === 'api_key')
     throw new VaultError('ERR_VAULT_LINK_INVALID', 'not an OAuth provider')
+  const secret = await openTransaction(ctx, definition, input)
+  const endpoints: Endpoints = {
+    as: await ctx.endpoints.authorizationServer(definition),
+    ...(await ctx.endpoints.clientAuth(definition)),
+  }
+  const params = validateCallback(endpoints, input)
+  const issued = await exchangeCode(ctx, definition, endpoints, secret, params)
+  const claims = oauth.getValidatedIdTokenClaims(issued.tokens)
+  const saved: SaveOAuthCredentialInput = {
+    sub: input.sub,
+    provider: definition.id,
+    account: claims?.sub ?? input.account ?? 'default',
+    tokens: issued.tokens,
+    requestedScopes: secret.scopes,
+    receivedAt: issued.receivedAt,
+  }
+  if (issued.dpopKey !== undefined) saved.dpopPrivateJwk = issued.dpopKey
+  if (input.makeDefault !== undefined) saved.makeDefault = input.makeDefault
+  return saveOAuthCredential(ctx, saved)
+}
+
+/** Step: the unexpired transaction's sealed secrets, opened for this user only. */
+async function openTransaction(
+  ctx: VaultContext,
+  definition: OAuthProviderDefinition,
+  input: CompleteProviderAuthorizationInput,
+): Promise<LinkTransactionSecret> {
+  const { transaction } = input
   if (transaction.expires_at <= ctx.now()) {
     throw new VaultError('ERR_VAULT_LINK_INVALID', 'the linking attempt has expired; start again')
   }
-  let secret: LinkTransactionSecret
   try {
     const plain = await openEnvelope(
       ctx.keys,
@@ -49,22 +93,24 @@ export async function completeProviderAuthorization(
       },
       transaction.sealed,
     )
-    secret = JSON.parse(Buffer.from(plain).toString('utf8')) as LinkTransactionSecret
+    return JSON.parse(Buffer.from(plain).toString('utf8')) as LinkTransactionSecret
   } catch (error) {
     throw new VaultError(
       'ERR_VAULT_LINK_INVALID',
       'this linking attempt belongs to another user or was altered',
-      {
-        cause: error,
-      },
+      { cause: error },
     )
   }
+}
+
+/** Step: the authorization response's parameters, checked for `state`, `iss` and errors. */
+function validateCallback(
+  { as, client }: Endpoints,
+  input: CompleteProviderAuthorizationInput,
+): URLSearchParams {
   const callback = new URL(input.callbackUrl)
-  const as = await ctx.endpoints.authorizationServer(definition)
-  const { client, auth } = await ctx.endpoints.clientAuth(definition)
-  let params: URLSearchParams
   try {
-    params = oauth.validateAuthResponse(as, client, callback, transaction.state)
+    return oauth.validateAuthResponse(as, client, callback, input.transaction.state)
   } catch (error) {
     if (error instanceof oauth.AuthorizationResponseError) {
       throw new VaultError(
@@ -79,6 +125,20 @@ export async function completeProviderAuthorization(
       { cause: error },
     )
   }
+}
+
+/**
+ * Step: the code grant (RFC 6749 §4.1.3) with the PKCE verifier, the nonce check for OpenID
+ * providers, and a DPoP key for providers that bind tokens (RFC 9449 §8: one retry with the
+ * nonce the provider supplies).
+ */
+async function exchangeCode(
+  ctx: VaultContext,
+  definition: OAuthProviderDefinition,
+  { as, client, auth }: Endpoints,
+  secret: LinkTransactionSecret,
+  params: URLSearchParams,
+): Promise<IssuedTokens> {
   const receivedAt = ctx.now()
   const dpopKey = definition.dpop === true ? await generateDpopKey() : undefined
   const options: oauth.TokenEndpointRequestOptions = ctx.endpoints.requestOptions(
@@ -105,14 +165,12 @@ export async function completeProviderAuthorization(
         requireIdToken: secret.nonce !== undefined,
       },
     )
-  let tokens: oauth.TokenEndpointResponse
   try {
     try {
-      tokens = await exchange()
+      return { tokens: await exchange(), dpopKey, receivedAt }
     } catch (error) {
-      // RFC 9449 §8: retry once with the nonce the provider just supplied.
       if (options.DPoP === undefined || !oauth.isDPoPNonceError(error)) throw error
-      tokens = await exchange()
+      return { tokens: await exchange(), dpopKey, receivedAt }
     }
   } catch (error) {
     const code =
@@ -121,19 +179,6 @@ export async function completeProviderAuthorization(
       cause: error,
     })
   }
-  const claims = oauth.getValidatedIdTokenClaims(tokens)
-  const account = claims?.sub ?? input.account ?? 'default'
-  const saved: Parameters<typeof saveOAuthCredential>[1] = {
-    sub: input.sub,
-    provider: definition.id,
-    account,
-    tokens,
-    requestedScopes: secret.scopes,
-    receivedAt,
-  }
-  if (dpopKey !== undefined) saved.dpopPrivateJwk = dpopKey
-  if (input.makeDefault !== undefined) saved.makeDefault = input.makeDefault
-  return saveOAuthCredential(ctx, saved)
 }
 
 /** Error codes are RFC 6749 tokens; anything else is not echoed. */

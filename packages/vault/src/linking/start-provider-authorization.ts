@@ -4,6 +4,7 @@ import { VaultError } from '../errors.ts'
 import type { VaultContext } from '../lib/context.ts'
 import type { LinkTransaction, LinkTransactionSecret } from './link-transaction.ts'
 
+/** The provider leg of one linking attempt: who links which provider, with which scopes. */
 export interface StartProviderAuthorizationInput {
   /** The verified user who is linking. */
   sub: string
@@ -15,6 +16,7 @@ export interface StartProviderAuthorizationInput {
   ttlMs?: number
 }
 
+/** Where to send the browser, and the transaction to keep server-side until the callback. */
 export interface ProviderAuthorizationRequest {
   /** Where to send the browser (after the connect page's confirmation). */
   url: URL
@@ -53,7 +55,8 @@ export async function startProviderAuthorization(
   params.set('client_id', client.client_id)
   params.set('redirect_uri', input.redirectUri)
   params.set('response_type', 'code')
-  if (scopes.length > 0) params.set('scope', scopes.join(definition.scope_separator))
+  if (scopes.length > 0)
+    params.set(definition.scope_parameter ?? 'scope', scopes.join(definition.scope_separator))
   params.set('state', state)
   if (definition.pkce !== 'unsupported') {
     secret.code_verifier = oauth.generateRandomCodeVerifier()

@@ -13,7 +13,11 @@ export const PROVIDER_PRESETS: Readonly<Record<string, OAuthProviderDefinition>>
     issuer: 'https://github.com/login/oauth',
     authorization_endpoint: 'https://github.com/login/oauth/authorize',
     token_endpoint: 'https://github.com/login/oauth/access_token',
+    // The request takes space-delimited scopes; the token response lists them comma-separated.
     scope_separator: ' ',
+    response_scope_separator: ',',
+    // Token errors (e.g. `bad_verification_code`, `bad_refresh_token`) come with HTTP 200.
+    token_response: 'error_as_200',
     pkce: 'supported',
     token_endpoint_auth_method: 'client_secret_post',
     // GitHub App user tokens expire (8 h) with single-use refresh tokens; OAuth App tokens do not.
@@ -76,6 +80,10 @@ export const PROVIDER_PRESETS: Readonly<Record<string, OAuthProviderDefinition>>
     authorization_endpoint: 'https://slack.com/oauth/v2/authorize',
     token_endpoint: 'https://slack.com/api/oauth.v2.access',
     scope_separator: ',',
+    // Acting as the user needs a user token: `user_scope` in the request, and the token nested
+    // in `authed_user` of the response (`scope` would ask for a bot token).
+    scope_parameter: 'user_scope',
+    token_response: 'slack_authed_user',
     pkce: 'unsupported',
     token_endpoint_auth_method: 'client_secret_post',
     // With token rotation enabled, tokens expire after 12 h and each refresh rotates.

@@ -11,6 +11,7 @@ export interface ProviderCatalog {
   list(): ProviderDefinition[]
 }
 
+/** Which providers an installation offers: presets and operator definitions. */
 export interface ProviderCatalogOptions {
   /** Preset ids to offer (`true`: all of them). Default none. */
   presets?: readonly string[] | true

@@ -4,6 +4,7 @@
  */
 export type ProviderDefinition = OAuthProviderDefinition | ApiKeyProviderDefinition
 
+/** An OAuth 2.0 or OpenID Connect provider: endpoints (or discovery) and its quirks. */
 export interface OAuthProviderDefinition {
   /** Stable identifier used in tool declarations and records, e.g. `github`. */
   id: string
@@ -22,6 +23,12 @@ export interface OAuthProviderDefinition {
   authorization_response_iss_parameter_supported?: boolean
   /** How the provider joins scopes in the `scope` parameter (RFC 6749 says space). */
   scope_separator: ' ' | ','
+  /** How the token response joins granted scopes, when unlike the request (GitHub: `,`). */
+  response_scope_separator?: ' ' | ','
+  /** The authorization request parameter for scopes (Slack user tokens: `user_scope`). */
+  scope_parameter?: 'scope' | 'user_scope'
+  /** A non-standard token response shape the vault rewrites (lib/token-response-quirks.ts). */
+  token_response?: 'rfc6749' | 'error_as_200' | 'slack_authed_user'
   /** Scopes always requested, e.g. `offline_access` to obtain a refresh token. */
   default_scopes?: string[]
   /** Extra authorization request parameters, e.g. Google's `access_type=offline`. */
@@ -41,6 +48,7 @@ export interface OAuthProviderDefinition {
   allow_loopback_http?: boolean
 }
 
+/** A provider whose users paste an API key (checked against `key_pattern`) instead of OAuth. */
 export interface ApiKeyProviderDefinition {
   id: string
   kind: 'api_key'

@@ -1,8 +1,8 @@
+import { isLoopbackHost } from '@mandate/core'
 import { VaultError } from '../errors.ts'
 import type { ProviderDefinition } from './provider-definition.ts'
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
 /**
  * Checks an operator-supplied provider definition before it is used: a valid id, the fields
@@ -54,6 +54,17 @@ export function validateProvider(definition: ProviderDefinition): ProviderDefini
       if (separator !== ' ' && separator !== ',') {
         fail('scope_separator', 'must be " " or ","')
       }
+      const responseSeparator: string | undefined = definition.response_scope_separator
+      if (responseSeparator !== undefined && responseSeparator !== ' ' && responseSeparator !== ',')
+        fail('response_scope_separator', 'must be " " or ","')
+      if (![undefined, 'scope', 'user_scope'].includes(definition.scope_parameter))
+        fail('scope_parameter', 'is invalid')
+      if (
+        ![undefined, 'rfc6749', 'error_as_200', 'slack_authed_user'].includes(
+          definition.token_response,
+        )
+      )
+        fail('token_response', 'is invalid')
       if (!['required', 'supported', 'unsupported'].includes(definition.pkce))
         fail('pkce', 'is invalid')
       if (
@@ -96,7 +107,7 @@ function checkUrl(
   if (url.username !== '' || url.password !== '') fail(field, 'must not carry credentials')
   if (url.hash !== '') fail(field, 'must not have a fragment')
   if (url.protocol === 'https:') return
-  if (url.protocol === 'http:' && allowHttp && LOOPBACK.has(url.hostname)) return
+  if (url.protocol === 'http:' && allowHttp && isLoopbackHost(url.hostname)) return
   fail(field, 'must use https')
 }
 

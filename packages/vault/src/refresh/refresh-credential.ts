@@ -6,7 +6,7 @@ import {
   StoreError,
   swapVaultSecret,
 } from '@mandate/store'
-import type { VaultCredentialRow } from '@mandate/store'
+import type { VaultCredentialRow, VaultSecretUpdate } from '@mandate/store'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { splitScopes } from '../credentials/credential-metadata.ts'
 import { normaliseTokenType } from '../credentials/save-credential.ts'
@@ -15,15 +15,8 @@ import type { VaultContext } from '../lib/context.ts'
 import { openCredential, sealCredential } from '../lib/credential-secret.ts'
 import type { CredentialSecret } from '../lib/credential-secret.ts'
 import { describeFailure, requestRefresh } from '../lib/refresh-request.ts'
-
-/** True when an OAuth credential expires within the margin and should be refreshed first. */
-export function needsRefresh(row: VaultCredentialRow, now: number, marginMs: number): boolean {
-  return row.kind === 'oauth' && row.expires_at !== null && row.expires_at - marginMs <= now
-}
-
-export function stillValid(row: VaultCredentialRow, now: number): boolean {
-  return row.expires_at === null || row.expires_at > now
-}
+import { needsRefresh, stillValid } from '../lib/refresh-timing.ts'
+import type { OAuthProviderDefinition } from '../providers/provider-definition.ts'
 
 /**
  * Refreshes one credential, at most once at a time across every process: an in-process single
@@ -83,6 +76,10 @@ async function lockedRefresh(
   }
 }
 
+/**
+ * The refresh itself, as steps: the token request (`requestTokens`), the rotated secret sealed
+ * and written with a compare-and-swap (`storeRotated`), then the outcome (`settleSwap`).
+ */
 async function exchange(
   ctx: VaultContext,
   row: VaultCredentialRow,
@@ -96,26 +93,16 @@ async function exchange(
     if (!forced && stillValid(row, ctx.now())) return row
     return needsReauth(ctx, row, 'no_refresh_token')
   }
-  const signal = AbortSignal.any([lost, AbortSignal.timeout(ctx.refreshTimeoutMs)])
   // Expiry counts from before the request was sent: never later than the provider's clock.
   const sentAt = ctx.now()
-  let tokens: oauth.TokenEndpointResponse
-  try {
-    tokens = await requestRefresh(ctx, definition, secret, signal)
-  } catch (error) {
-    if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
-      // Re-read before declaring the credential broken: a racing writer may have rotated it.
-      const current = await getVaultCredential(ctx.store, row.sub, row.id)
-      if (current !== undefined && current.version !== row.version) return current
-      return needsReauth(ctx, row, 'invalid_grant')
-    }
-    return failed(ctx, row, error, forced)
-  }
+  const response = await requestTokens(ctx, definition, row, secret, lost, forced)
+  if ('settled' in response) return response.settled
+  const issued = response.tokens
   const next: CredentialSecret = {
     ...secret,
-    access_token: tokens.access_token,
+    access_token: issued.access_token,
     // A provider may not rotate: keep the old refresh token then (catalogue #205).
-    refresh_token: tokens.refresh_token ?? secret.refresh_token,
+    refresh_token: issued.refresh_token ?? secret.refresh_token,
   }
   const sealed = await sealCredential(ctx.keys, row, next)
   const update = {
@@ -123,19 +110,58 @@ async function exchange(
     key_version: sealed.keyVersion,
     status: 'active' as const,
     scopes:
-      tokens.scope !== undefined
-        ? splitScopes(tokens.scope, definition.scope_separator).join(' ')
+      issued.scope !== undefined
+        ? splitScopes(
+            issued.scope,
+            definition.response_scope_separator ?? definition.scope_separator,
+          ).join(' ')
         : row.scopes,
-    token_type: normaliseTokenType(tokens.token_type),
-    expires_at: typeof tokens.expires_in === 'number' ? sentAt + tokens.expires_in * 1000 : null,
+    token_type: normaliseTokenType(issued.token_type),
+    expires_at: typeof issued.expires_in === 'number' ? sentAt + issued.expires_in * 1000 : null,
   }
-  // The rotated refresh token exists only in memory until this write succeeds: retry
-  // transient database errors before giving up (catalogue #190).
-  let swapped: boolean
+  const swapped = await storeRotated(ctx, row, update)
+  return settleSwap(ctx, row, swapped)
+}
+
+/**
+ * Step: the refresh token grant. `invalid_grant` marks the credential `needs_reauth` unless a
+ * racing writer rotated it meanwhile (then that row is returned); other failures start a
+ * cooldown (`failed`); either way the settled row comes back instead of tokens.
+ */
+async function requestTokens(
+  ctx: VaultContext,
+  definition: OAuthProviderDefinition,
+  row: VaultCredentialRow,
+  secret: CredentialSecret,
+  lost: AbortSignal,
+  forced: boolean,
+): Promise<{ tokens: oauth.TokenEndpointResponse } | { settled: VaultCredentialRow }> {
+  const signal = AbortSignal.any([lost, AbortSignal.timeout(ctx.refreshTimeoutMs)])
+  try {
+    return { tokens: await requestRefresh(ctx, definition, secret, signal) }
+  } catch (error) {
+    if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
+      // Re-read before declaring the credential broken: a racing writer may have rotated it.
+      const current = await getVaultCredential(ctx.store, row.sub, row.id)
+      if (current !== undefined && current.version !== row.version) return { settled: current }
+      return needsReauth(ctx, row, 'invalid_grant')
+    }
+    return { settled: await failed(ctx, row, error, forced) }
+  }
+}
+
+/**
+ * Step: the compare-and-swap write. The rotated refresh token exists only in memory until this
+ * write succeeds: transient database errors are retried before giving up (catalogue #190).
+ */
+async function storeRotated(
+  ctx: VaultContext,
+  row: VaultCredentialRow,
+  update: VaultSecretUpdate,
+): Promise<boolean> {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      swapped = await swapVaultSecret(ctx.store, row.id, row.version, update, ctx.now())
-      break
+      return await swapVaultSecret(ctx.store, row.id, row.version, update, ctx.now())
     } catch (error) {
       if (attempt >= 4) {
         ctx.logger.error('rotated credential could not be stored', {
@@ -155,9 +181,19 @@ async function exchange(
       await sleep(50 * 2 ** attempt)
     }
   }
+}
+
+/**
+ * Step: after the write. A lost swap means someone wrote since our read although we held the
+ * lock (lease lost): theirs stands when it is usable. A won swap is audited as a refresh.
+ */
+async function settleSwap(
+  ctx: VaultContext,
+  row: VaultCredentialRow,
+  swapped: boolean,
+): Promise<VaultCredentialRow> {
   const current = await getVaultCredential(ctx.store, row.sub, row.id)
   if (!swapped) {
-    // Someone wrote since our read although we held the lock (lease lost): theirs stands.
     ctx.logger.error('credential changed during refresh', {
       credential_id: row.id,
       provider: row.provider,

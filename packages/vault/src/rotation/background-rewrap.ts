@@ -1,6 +1,7 @@
 import { listVaultCredentialsToRewrap, listVaultProviderSecretsToRewrap } from '@mandate/store'
 import type { VaultContext } from '../lib/context.ts'
 import { rewrapRecords } from './rewrap-records.ts'
+import { hasSealedValuesToRewrap } from './rewrap-sealed-values.ts'
 
 /**
  * Runs the re-wrap job in the background whenever the active key version changes, and once at
@@ -22,7 +23,13 @@ export class BackgroundRewrap {
     const active = this.#ctx.keys.activeVersion()
     const [credential] = await listVaultCredentialsToRewrap(this.#ctx.store, active, '', 1)
     const providers = await listVaultProviderSecretsToRewrap(this.#ctx.store, active)
-    if (credential !== undefined || providers.length > 0) this.schedule()
+    if (
+      credential !== undefined ||
+      providers.length > 0 ||
+      (await hasSealedValuesToRewrap(this.#ctx, active))
+    ) {
+      this.schedule()
+    }
   }
 
   schedule(): void {

@@ -1,4 +1,8 @@
-import { countVaultRecordsWithKeyVersion, deleteMeta } from '@mandate/store'
+import {
+  countSealedValuesWithKeyVersion,
+  countVaultRecordsWithKeyVersion,
+  deleteMeta,
+} from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { VaultError } from '../errors.ts'
 import { keyCheckName } from '../keys/key-check.ts'
@@ -8,7 +12,7 @@ import { KEYS_CHANNEL } from '../lib/vault-keys.ts'
 
 /**
  * `mandate keys retire <version>`: removes an old key version from the key file, only when no
- * record uses it any more (catalogue #196) and it is not the active one. Serialised with the
+ * record uses it any more, vault record or sealed value (catalogue #196) and it is not the active one. Serialised with the
  * re-wrap job.
  * @throws VaultError `ERR_VAULT_KEY_ACTIVE`, `ERR_VAULT_KEY_IN_USE`, `ERR_VAULT_KEY_UNKNOWN`.
  */
@@ -27,11 +31,13 @@ export async function retireKeyVersion(store: Store, path: string, version: numb
         `key version ${String(version)} is the active one; rotate first`,
       )
     }
-    const inUse = await countVaultRecordsWithKeyVersion(store, version)
-    if (inUse > 0) {
+    // Vault records and the secrets other components sealed with `sealValue` alike.
+    const records = await countVaultRecordsWithKeyVersion(store, version)
+    const sealed = await countSealedValuesWithKeyVersion(store, version)
+    if (records + sealed > 0) {
       throw new VaultError(
         'ERR_VAULT_KEY_IN_USE',
-        `key version ${String(version)} still protects ${String(inUse)} records; run the re-wrap first`,
+        `key version ${String(version)} still protects ${String(records + sealed)} records (${String(records)} vault, ${String(sealed)} sealed values and links in progress); run "mandate keys rewrap" first, and let links in progress finish`,
       )
     }
     removeKeyFileVersion(path, version)

@@ -8,7 +8,9 @@ import { rewrapEnvelope } from '../crypto/envelope.ts'
 import type { VaultContext } from '../lib/context.ts'
 import { credentialContext } from '../lib/credential-secret.ts'
 import { providerClientContext } from '../lib/provider-endpoints.ts'
+import { rewrapSealedValues } from './rewrap-sealed-values.ts'
 
+/** How the re-wrap job after a rotation runs: batch size and a stop signal. */
 export interface RewrapOptions {
   /** Records per batch. Default 200. */
   batchSize?: number
@@ -16,6 +18,7 @@ export interface RewrapOptions {
   signal?: AbortSignal
 }
 
+/** What one re-wrap run moved to the active key version. */
 export interface RewrapReport {
   /** The key version records were moved to. */
   keyVersion: number
@@ -26,7 +29,7 @@ export interface RewrapReport {
 
 /**
  * The background re-wrap after a rotation: moves every record's data key under the active
- * KEK. Only the wrapped key changes (the payload is not re-encrypted), each write is
+ * KEK, vault records and the values other components sealed with `sealValue` alike. Only the wrapped key changes (the payload is not re-encrypted), each write is
  * conditional on the envelope being unchanged so a concurrent refresh always wins, and the
  * work is found by key version, so an interrupted job resumes by running it again
  * (catalogue #196, #198). One instance at a time (store lock).
@@ -51,6 +54,12 @@ export async function rewrapRecords(
       )
       report[done ? 'rewrapped' : 'skipped'] += 1
     }
+    const sealed = await rewrapSealedValues(ctx, keyVersion, batchSize, () => {
+      options.signal?.throwIfAborted()
+      lost.throwIfAborted()
+    })
+    report.rewrapped += sealed.rewrapped
+    report.skipped += sealed.skipped
     let after = ''
     for (;;) {
       options.signal?.throwIfAborted()

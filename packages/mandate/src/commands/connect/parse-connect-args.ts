@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 
 import { ConfigurationError } from '@mandate/core'
 
+/** The arguments of `mandate connect`, checked (https unless --allow-loopback). */
 export interface ConnectArgs {
   url: string
   /** Print the authorization URL instead of opening a browser. */
@@ -17,6 +18,7 @@ export interface ConnectArgs {
   dpop: 'auto' | 'off' | 'require'
 }
 
+/** `mandate connect --help`. */
 export const CONNECT_USAGE = `Usage: mandate connect <mcp-server-url> [flags]
 
 Connects to an MCP server, signs in with OAuth in your browser, lists its tools and lets you
@@ -31,11 +33,19 @@ Flags:
   --dpop <auto|off|require>    DPoP sender-constrained tokens (default auto)
   --allow-loopback             development only: allow http://127.0.0.1 servers and links`
 
+/**
+ * Where `mandate connect` and `mandate run` keep credentials: under `$XDG_CONFIG_HOME`
+ * (default `~/.config`), `mandate/client-credentials.enc`, encrypted.
+ */
 export function defaultStorePath(env: Readonly<Record<string, string | undefined>>): string {
   const base = env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config')
   return join(base, 'mandate', 'client-credentials.enc')
 }
 
+/**
+ * Parses and checks `mandate connect` arguments.
+ * @throws ConfigurationError for a missing or non-https URL, an extra argument or a bad --dpop.
+ */
 export function parseConnectArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,

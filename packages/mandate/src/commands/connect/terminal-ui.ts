@@ -111,7 +111,8 @@ export class TerminalUi {
   }
 
   private emphasis(text: string): string {
-    return this.tty ? `\u001b[1;4m${text}\u001b[0m` : `[${text}]`
+    // Without a terminal the link is printed exactly (brackets would read as an IPv6 literal).
+    return this.tty ? `\u001b[1;4m${text}\u001b[0m` : text
   }
 
   private style(code: string, text: string): string {

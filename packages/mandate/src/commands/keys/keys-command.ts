@@ -1,21 +1,31 @@
+import { withdrawSigningKey } from '@mandate/authorization-server'
 import { ConfigurationError } from '@mandate/core'
 import { createProviderCatalog, openVault, retireKeyVersion, rotateKeyFile } from '@mandate/vault'
 import { parseGlobalFlags } from '../../cli/global-flags.ts'
 import { line } from '../../cli/output.ts'
 import type { CommandIo } from '../../cli/output.ts'
 import { loadConfig } from '../../config/load-config.ts'
+import { withCliAudit } from '../../audit/cli-audit.ts'
 import { openRuntime } from '../../runtime/open-runtime.ts'
 import type { Runtime } from '../../runtime/open-runtime.ts'
 
+/** `mandate keys --help`. */
 export const KEYS_USAGE = `Usage: mandate keys <action> [flags]
 
 Master-key (key-encryption key) management; see docs/vault.md.
 
 Actions:
   rotate           add a new key version to the key file; new writes use it at once, and a
-                   background job re-wraps existing records (running servers pick it up)
-  rewrap           re-wrap every record under the active version now, and report
+                   background job re-wraps existing records (running servers pick it up on
+                   PostgreSQL; on SQLite, stop the server first)
+  rewrap           re-wrap every record under the active version now (vault records and the
+                   authorization server's signing keys, TOTP and installation secrets), and report
   retire <version> remove a version from the key file; refused while any record uses it
+  withdraw-signing-key <kid>
+                   withdraw a token-signing key now (suspected compromise; the kid is in
+                   /oauth/jwks): it leaves the JWKS, a new key signs, and every token signed
+                   with it is refused everywhere (docs/revocation.md); audited as
+                   signing_key.withdrawn
 
 Flags: the data flags of "mandate help" (--data-dir, --key-file, --database, …).`
 
@@ -63,6 +73,18 @@ export async function keysCommand(argv: readonly string[], io: CommandIo): Promi
         }
         await retireKeyVersion(runtime.store, requireKeyFile(runtime), number)
         line(io.stdout, `retired key version ${String(number)}`)
+        return 0
+      }
+      case 'withdraw-signing-key': {
+        const kid = version ?? ''
+        const withdrawn = await withCliAudit(runtime, ({ by }) =>
+          withdrawSigningKey(runtime.store, runtime.keys, kid, by),
+        )
+        if (!withdrawn) {
+          line(io.stderr, 'mandate: no such signing key')
+          return 1
+        }
+        line(io.stdout, `withdrew signing key ${kid}`)
         return 0
       }
       default:

@@ -13,6 +13,7 @@ import {
 
 import { defaultStorePath } from '../connect/parse-connect-args.ts'
 
+/** Streams and environment of one CLI invocation (the shape of the CLI's `CommandIo`). */
 export interface RunIo {
   stdin: NodeJS.ReadableStream
   stdout: Writable
@@ -20,6 +21,7 @@ export interface RunIo {
   env: Readonly<Record<string, string | undefined>>
 }
 
+/** `mandate run --help`. */
 export const RUN_USAGE = `Usage: mandate run --authorization-server <issuer> --resource <uri> [flags] -- <command> [args…]
 
 Gets an access token for a local (stdio) MCP server, starts it and hands it the token as the

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { clientCredentialsConfig, enterpriseConfig } from './enterprise.ts'
 
 const scope = z
   .string()
@@ -17,9 +18,15 @@ export const authorizationServerSection = z
         z.strictObject({
           scopes: z.array(scope).min(1),
           accessTokenTtlSeconds: z.int().min(30).max(86_400).optional(),
+          /** Scopes asked for when a request names none (RFC 6749 §3.3). Default: all. */
+          defaultScopes: z.array(scope).optional(),
+          /** Operator clients (this resource's credentials) that may introspect its tokens. */
+          introspectionClients: z.array(z.string().min(1)).optional(),
         }),
       )
       .default({}),
+    /** Scope → what it lets an application do, in words (consent and account pages). */
+    scopeDescriptions: z.record(scope, z.string().min(1).max(200)).default({}),
     /** Pre-registered clients, as RFC 7591 client metadata (`client_id`, `redirect_uris`, …). */
     clients: z
       .array(
@@ -44,6 +51,11 @@ export const authorizationServerSection = z
         fetchesPerOriginPerMinute: z.int().min(1).max(10_000).default(30),
       })
       .prefault({}),
+    /**
+     * Hosts the server may fetch from (CIMD, client jwks_uri, sector_identifier_uri, upstream
+     * IdP) although they resolve to loopback, private or other special-use addresses.
+     */
+    allowedPrivateHosts: z.array(z.string().min(1)).default([]),
     /** Dynamic Client Registration (RFC 7591) for clients without CIMD. */
     dcr: z
       .strictObject({
@@ -63,8 +75,15 @@ export const authorizationServerSection = z
         sessionSeconds: z.int().min(60).optional(),
       })
       .prefault({}),
-    /** How long a rotated refresh token stays usable once more (parallel refreshes). */
-    refreshGraceSeconds: z.int().min(0).max(60).optional(),
+    /**
+     * How long a rotated refresh token stays usable once more (parallel refreshes), only while
+     * its successor is unused. Default 0: every reuse revokes the grant (RFC 9700 §4.14.2).
+     */
+    refreshGraceSeconds: z.int().min(0).max(60).default(0),
+    /** The resource of a request naming neither resource nor scope (default: the only one). */
+    defaultResource: z.url({ protocol: /^https?$/ }).optional(),
+    /** Redirect hosts of DCR/CIMD clients that may receive error redirects (RFC 9700 §4.11.2). */
+    errorRedirectDomains: z.array(z.string().min(1)).default([]),
     /** RFC 8693: which confidential clients may exchange tokens, from and to which audiences. */
     tokenExchange: z
       .strictObject({
@@ -79,6 +98,8 @@ export const authorizationServerSection = z
           .default([]),
       })
       .prefault({}),
+    clientCredentials: clientCredentialsConfig,
+    enterprise: enterpriseConfig,
     /** Sign-in through an upstream OpenID provider. */
     upstream: z
       .strictObject({
@@ -89,9 +110,14 @@ export const authorizationServerSection = z
         scopes: z.array(scope).optional(),
       })
       .optional(),
-    /** Trust X-Forwarded-* from a reverse proxy in front of Mandate. */
+    /**
+     * Behind a reverse proxy that rewrites Host: Host is not checked, X-Forwarded-For gives the
+     * client address. Forwarded host/proto must still name the public URL; URLs never come
+     * from the request.
+     */
     trustProxy: z.boolean().default(false),
   })
   .prefault({})
 
+/** The validated `authorizationServer` section. */
 export type AuthorizationServerSection = z.output<typeof authorizationServerSection>

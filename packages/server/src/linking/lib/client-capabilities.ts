@@ -1,3 +1,4 @@
+import { hasUrlElicitationCapability, putUrlElicitationCapability } from '@mandate/store'
 import type { Store } from '@mandate/store'
 
 /**
@@ -12,25 +13,14 @@ export async function rememberUrlElicitation(
   now: number,
 ): Promise<void> {
   const elicitation = (capabilities as { elicitation?: { url?: unknown } } | undefined)?.elicitation
-  const url = typeof elicitation?.url === 'object' && elicitation.url !== null ? 1 : 0
-  await store.db
-    .insertInto('server_client_capabilities')
-    .values({ sub: key.sub, client_id: key.clientId, url_elicitation: url, updated_at: now })
-    .onConflict((conflict) =>
-      conflict.columns(['sub', 'client_id']).doUpdateSet({ url_elicitation: url, updated_at: now }),
-    )
-    .execute()
+  const declared = typeof elicitation?.url === 'object' && elicitation.url !== null
+  await putUrlElicitationCapability(store, key, declared, now)
 }
 
-export async function declaredUrlElicitation(
+/** Whether the user's client declared URL-mode elicitation (never assumed, catalogue #187). */
+export function declaredUrlElicitation(
   store: Store,
   key: { sub: string; clientId: string },
 ): Promise<boolean> {
-  const row = await store.db
-    .selectFrom('server_client_capabilities')
-    .select('url_elicitation')
-    .where('sub', '=', key.sub)
-    .where('client_id', '=', key.clientId)
-    .executeTakeFirst()
-  return row?.url_elicitation === 1
+  return hasUrlElicitationCapability(store, key)
 }

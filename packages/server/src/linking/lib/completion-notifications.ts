@@ -1,9 +1,12 @@
+import type { Logger } from '@mandate/core'
 import type { Store } from '@mandate/store'
 import type { JSONRPCNotification } from '@modelcontextprotocol/server'
 import type { McpIdentity } from '../../identity.ts'
 import type { NotificationSource } from '../../notifications.ts'
 import { completedSince } from './pending-links.ts'
+import type { PendingLink } from './pending-links.ts'
 
+/** The store channel every instance hears completed links on ({@link LinkCompletedEvent}). */
 export const LINK_COMPLETED_CHANNEL = 'mandate:linking:completed'
 
 /** Published on `LINK_COMPLETED_CHANNEL` when a user finished linking (every instance hears it). */
@@ -14,6 +17,22 @@ export interface LinkCompletedEvent {
   provider: string
   /** The 2025-11-25 `elicitationId` of `notifications/elicitation/complete`. */
   elicitation_id: string
+}
+
+/** Tells every instance that the user finished `link` (the provider callback's last step). */
+export async function publishLinkCompleted(
+  store: Store,
+  logger: Logger,
+  link: PendingLink,
+): Promise<void> {
+  logger.info('account linked', { provider: link.provider })
+  const event: LinkCompletedEvent = {
+    sub: link.sub,
+    ...(link.clientId === undefined ? {} : { client_id: link.clientId }),
+    provider: link.provider,
+    elicitation_id: link.elicitationId,
+  }
+  await store.publish(LINK_COMPLETED_CHANNEL, { ...event })
 }
 
 /** A stream reopened within this long after a completion still hears of it (reconnect gaps). */

@@ -5,6 +5,7 @@ export function csrfToken(secret: string, purpose: string, sub: string): string 
   return createHmac('sha256', secret).update(`${purpose}\n${sub}`).digest('base64url')
 }
 
+/** Whether `value` is the CSRF token for this purpose and user (compared in constant time). */
 export function csrfValid(secret: string, purpose: string, sub: string, value: unknown): boolean {
   if (typeof value !== 'string') return false
   const expected = Buffer.from(csrfToken(secret, purpose, sub))

@@ -1,50 +1,29 @@
-import { html } from 'hono/html'
-import type { HtmlEscapedString } from 'hono/utils/html'
+import { html, renderPage, t, text } from '@mandate/core'
+import type { HtmlValue, PageUser, StringKey } from '@mandate/core'
 
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>
-
-export function page(title: string, body: Html): Html {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title}</title>
-        <style>
-          body {
-            font-family: system-ui, sans-serif;
-            max-width: 40rem;
-            margin: 3rem auto;
-            padding: 0 1rem;
-          }
-          button {
-            font-size: 1rem;
-            padding: 0.5rem 1rem;
-          }
-          code {
-            background: #f2f2f2;
-            padding: 0 0.25rem;
-          }
-          table {
-            border-collapse: collapse;
-          }
-          td,
-          th {
-            padding: 0.25rem 0.75rem;
-            text-align: left;
-          }
-        </style>
-      </head>
-      <body>
-        ${body}
-      </body>
-    </html>`
+/**
+ * A connect / linked-accounts page in the one design system of `@mandate/core` (the hashed
+ * stylesheet, no inline style or script). Signed-in pages get the shared header: links to the
+ * account page and linked accounts, and sign-out.
+ */
+export function page(title: string, body: HtmlValue, user?: PageUser): string {
+  return renderPage({ title, body, user, narrow: true })
 }
 
-export function messagePage(title: string, text: string): Html {
+/** A page with a heading and one paragraph, both from the strings table. */
+export function messagePage(
+  title: StringKey,
+  message: StringKey,
+  params: Readonly<Record<string, string>> = {},
+  user?: PageUser,
+): string {
   return page(
-    title,
-    html`<h1>${title}</h1>
-      <p>${text}</p>`,
+    text(title, params),
+    html`<h1>${t(title, params)}</h1>
+      <p>${t(message, params)}</p>`,
+    user,
   )
 }
+
+/** The header of a signed-in connect page (the user's name is the authorization server's). */
+export const SIGNED_IN: PageUser = { name: '' }

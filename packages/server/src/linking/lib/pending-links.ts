@@ -1,5 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Store } from '@mandate/store'
+import {
+  cancelPendingLink,
+  completedLinkElicitations,
+  deleteExpiredPendingLinks,
+  findPendingLinkByIdHash,
+  findPendingLinkByState,
+  insertPendingLink,
+  listOpenPendingLinks,
+  markPendingLinkDone,
+  markPendingLinkStarted,
+  rekeyPendingLink,
+} from '@mandate/store'
+import type { PendingLinkRow, Store } from '@mandate/store'
 import type { LinkTransaction } from '@mandate/vault'
 
 /** A pending link as the connect pages see it (never the URL id itself). */
@@ -11,25 +23,14 @@ export interface PendingLink {
   elicitationId: string
   provider: string
   scopes: string[]
-  status: 'pending' | 'started' | 'done'
+  status: 'pending' | 'started' | 'done' | 'cancelled'
+  createdAt: number
   transaction: LinkTransaction | undefined
   expiresAt: number
 }
 
-type Row = {
-  id_hash: string
-  sub: string
-  elicitation_id: string
-  provider: string
-  scopes: string
-  status: string
-  state: string | null
-  transaction: string | null
-  created_at: number
-  expires_at: number
-  client_id: string | null
-  completed_at: number | null
-}
+/** Expired links are kept this long, so that a late visitor reads "expired", not "unknown". */
+const KEEP_EXPIRED_MS = 86_400_000
 
 /** SHA-256 of a URL id: only the hash is stored, so a dump yields no connect URL. */
 export function hashLinkId(id: string): string {
@@ -41,42 +42,41 @@ export async function createPendingLink(
   store: Store,
   input: {
     sub: string
-    clientId: string
+    /** The MCP client that asked; none when the user starts it (relink on the accounts page). */
+    clientId: string | undefined
     provider: string
     scopes: readonly string[]
     ttlMs: number
     now: number
   },
 ): Promise<{ id: string; elicitationId: string }> {
-  const id = randomBytes(32).toString('base64url')
+  const id = newLinkId()
   const elicitationId = randomBytes(16).toString('base64url')
-  await store.db
-    .insertInto('server_pending_links')
-    .values({
-      id_hash: hashLinkId(id),
-      sub: input.sub,
-      client_id: input.clientId,
-      elicitation_id: elicitationId,
-      provider: input.provider,
-      scopes: JSON.stringify([...input.scopes]),
-      status: 'pending',
-      state: null,
-      transaction: null,
-      created_at: input.now,
-      expires_at: input.now + input.ttlMs,
-    })
-    .execute()
+  await insertPendingLink(store, {
+    id_hash: hashLinkId(id),
+    sub: input.sub,
+    client_id: input.clientId ?? null,
+    elicitation_id: elicitationId,
+    provider: input.provider,
+    scopes: JSON.stringify([...input.scopes]),
+    status: 'pending',
+    state: null,
+    transaction: null,
+    created_at: input.now,
+    expires_at: input.now + input.ttlMs,
+  })
   return { id, elicitationId }
 }
 
+/** The link by the hash of its URL id, or by the OAuth `state` of its provider leg. */
 export async function findPendingLink(
   store: Store,
   by: { idHash: string } | { state: string },
 ): Promise<PendingLink | undefined> {
-  const query = store.db.selectFrom('server_pending_links').selectAll()
-  const row = (await (
-    'idHash' in by ? query.where('id_hash', '=', by.idHash) : query.where('state', '=', by.state)
-  ).executeTakeFirst()) as Row | undefined
+  const row =
+    'idHash' in by
+      ? await findPendingLinkByIdHash(store, by.idHash)
+      : await findPendingLinkByState(store, by.state)
   return row === undefined ? undefined : toLink(row)
 }
 
@@ -84,56 +84,37 @@ export async function findPendingLink(
  * Moves a link from `pending` to `started` with its provider transaction, atomically: a second
  * confirmation of the same link (replay, double submit) changes nothing (single use).
  */
-export async function markLinkStarted(
+export function markLinkStarted(
   store: Store,
   idHash: string,
   transaction: LinkTransaction,
 ): Promise<boolean> {
-  const result = await store.db
-    .updateTable('server_pending_links')
-    .set({ status: 'started', state: transaction.state, transaction: JSON.stringify(transaction) })
-    .where('id_hash', '=', idHash)
-    .where('status', '=', 'pending')
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  return markPendingLinkStarted(store, idHash, {
+    state: transaction.state,
+    transaction: JSON.stringify(transaction),
+  })
 }
 
 /** `started` → `done`, atomically (a replayed callback finds nothing to complete). */
-export async function markLinkDone(store: Store, idHash: string, now: number): Promise<boolean> {
-  const result = await store.db
-    .updateTable('server_pending_links')
-    .set({ status: 'done', transaction: null, completed_at: now })
-    .where('id_hash', '=', idHash)
-    .where('status', '=', 'started')
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+export function markLinkDone(store: Store, idHash: string, now: number): Promise<boolean> {
+  return markPendingLinkDone(store, idHash, now)
 }
 
 /** Elicitation ids of links `sub` completed for `clientId` since `since` (ms). */
-export async function completedSince(
+export function completedSince(
   store: Store,
   caller: { sub: string; clientId: string },
   since: number,
 ): Promise<string[]> {
-  const rows = await store.db
-    .selectFrom('server_pending_links')
-    .select('elicitation_id')
-    .where('sub', '=', caller.sub)
-    .where('completed_at', '>=', since)
-    .where('client_id', '=', caller.clientId)
-    .execute()
-  return rows.map((row) => row.elicitation_id)
+  return completedLinkElicitations(store, caller, since)
 }
 
 /** Deletes links expired for more than a day (kept that long to say "expired", not "unknown"). */
-export async function purgeExpiredLinks(store: Store, now: number): Promise<void> {
-  await store.db
-    .deleteFrom('server_pending_links')
-    .where('expires_at', '<', now - 86_400_000)
-    .execute()
+export function purgeExpiredLinks(store: Store, now: number): Promise<void> {
+  return deleteExpiredPendingLinks(store, now - KEEP_EXPIRED_MS)
 }
 
-function toLink(row: Row): PendingLink {
+function toLink(row: PendingLinkRow): PendingLink {
   return {
     idHash: row.id_hash,
     sub: row.sub,
@@ -144,6 +125,31 @@ function toLink(row: Row): PendingLink {
     status: row.status as PendingLink['status'],
     transaction:
       row.transaction === null ? undefined : (JSON.parse(row.transaction) as LinkTransaction),
+    createdAt: row.created_at,
     expiresAt: row.expires_at,
   }
+}
+
+const newLinkId = (): string => randomBytes(32).toString('base64url')
+
+/** `sub`'s links still waiting for them (pending, unexpired), newest first. */
+export async function openLinksOf(store: Store, sub: string, now: number): Promise<PendingLink[]> {
+  return (await listOpenPendingLinks(store, sub, now)).map(toLink)
+}
+
+/**
+ * A new URL id for `sub`'s own pending link (only the hash of the old one is stored), or
+ * undefined when it is not theirs or no longer pending. The old URL stops working.
+ */
+export async function reopenLink(
+  store: Store,
+  link: { idHash: string; sub: string },
+): Promise<string | undefined> {
+  const id = newLinkId()
+  return (await rekeyPendingLink(store, link, hashLinkId(id))) ? id : undefined
+}
+
+/** Cancels `sub`'s own pending link: it can no longer be confirmed. */
+export function cancelLink(store: Store, link: { idHash: string; sub: string }): Promise<boolean> {
+  return cancelPendingLink(store, link)
 }

@@ -1,0 +1,25 @@
+/** The error page: titles, the withheld-redirect notice, and every error description. Part of `STRINGS` (strings.ts); keys `area.what`. */
+export const ERROR_STRINGS = {
+  'error.title': 'Something went wrong',
+  'error.clientNotVerified':
+    'The request came from an application at {host}, which is not verified by this server, so you were not sent back to it.',
+  'error.closeWindow': 'You can close this window and try again from the application.',
+  'error.backToAccount': 'Back to your account',
+  'error.tryAgain': 'Try again',
+  'error.loginExpired': 'This sign-in request expired. Start again from the application.',
+  'error.formExpired': 'The form expired. Try again.',
+  'error.signInAgain': 'Sign in again.',
+  'error.noSuchGrant': 'No such grant.',
+  'error.unsupportedStep': 'Unsupported step.',
+  'error.enrolStart': 'That code is not valid. Start the sign-in again.',
+  'error.wrongCode': 'That code is not valid. Go back to your account and retry.',
+  'error.returnTo': 'The page to return to is not valid.',
+  'error.signInExpired': 'This sign-in has expired or is not valid. Start again.',
+  'error.otherBrowser': 'This sign-in was started in another browser. Start again.',
+  'error.signInInvalid': 'This sign-in is not valid. Start again.',
+  'error.cancelled': 'Sign-in was cancelled.',
+  'error.upstreamFailed': 'Signing in with the external provider failed.',
+  'error.upstreamExpired': 'This sign-in expired. Start again.',
+  'error.forbidden': 'You do not have access to this page.',
+  'error.notFound': 'Not found.',
+} as const

@@ -1,0 +1,22 @@
+/** The page shell: brand, header navigation, common words and relative times. Part of `STRINGS` (strings.ts); keys `area.what`. */
+export const SHELL_STRINGS = {
+  brand: 'Mandate',
+  'nav.label': 'Account',
+  'nav.account': 'Your account',
+  'nav.linkedAccounts': 'Linked accounts',
+  'nav.admin': 'Operator console',
+  'nav.signOut': 'Sign out',
+  'nav.signedInAs': 'Signed in as {name}',
+  'nav.skip': 'Skip to content',
+  'common.cancel': 'Cancel',
+  'common.none': 'None',
+  'common.yes': 'Yes',
+  'common.no': 'No',
+  'time.never': 'never',
+  'time.justNow': 'just now',
+  'time.minutesAgo': '{n} min ago',
+  'time.hoursAgo': '{n} h ago',
+  'time.daysAgo': '{n} days ago',
+  'time.onDate': 'on {date}',
+  'time.inFuture': 'on {date}',
+} as const

@@ -1,0 +1,212 @@
+import { ConfigurationError, silentLogger } from '@mandate/core'
+import type { Logger } from '@mandate/core'
+import { createProtectedMcpHandler } from '@mandate/server'
+import type { ProtectedMcpHandler } from '@mandate/server'
+import { Server } from '@modelcontextprotocol/server'
+import { TokenExchangeClient } from './credentials/token-exchange-client.ts'
+import { callTool } from './front/call-tool.ts'
+import type { GatewayCore } from './front/gateway-core.ts'
+import { listTools } from './front/list-tools.ts'
+import { getPrompt, listPrompts, listResources, readResource } from './front/prompts-resources.ts'
+import { withSubjectToken } from './lib/subject-token.ts'
+import type { GatewayOptions, PolicyRule } from './options.ts'
+import { compilePolicy } from './policy/compile-policy.ts'
+import { stepUpRequirements } from './policy/step-up-requirements.ts'
+import { compileUpstreams } from './upstreams/compile-upstreams.ts'
+import { SessionPool } from './upstreams/session-pool.ts'
+import { honourRevocations, watchRevocations } from './revocation/revocation-watch.ts'
+import { combinedSource, NotificationHub } from './upstreams/relay.ts'
+
+/** The gateway: one protected MCP endpoint in front of the configured upstreams. */
+export interface Gateway extends ProtectedMcpHandler {
+  /** Open per-user upstream sessions (connections or processes). */
+  readonly sessions: number
+  /**
+   * Replaces the policies of the named upstreams without a restart. Every policy is compiled
+   * first: on an error (ConfigurationError) nothing changes. Calls in flight finish under the
+   * policy they started with.
+   */
+  reloadPolicies(policies: Readonly<Record<string, readonly PolicyRule[]>>): void
+}
+
+/**
+ * Builds the MCP gateway (docs/gateway.md): callers authenticate with tokens for `resource`
+ * (@mandate/server); each upstream gets a credential of its own for that user (token exchange,
+ * linked account, or a static service credential) through a session of that user only; policy
+ * filters `tools/list` and decides every `tools/call`; every hop is audited.
+ * Throws `ConfigurationError` for an invalid configuration or policy.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway({
+ *   resource: 'https://gateway.example.com/mcp',
+ *   authorizationServers: ['https://auth.example.com'],
+ *   verifier: { jwt: { issuers: [{ issuer: 'https://auth.example.com' }] } },
+ *   tokenExchange: { tokenEndpoint, clientId: 'gateway', clientSecret },
+ *   upstreams: [
+ *     {
+ *       name: 'tickets',
+ *       transport: { type: 'http', url: 'https://tickets.internal/mcp' },
+ *       credential: { kind: 'exchange', resource: 'https://tickets.internal/mcp', scopes: ['tickets:read'] },
+ *       policy: [{ action: 'allow', tools: ['search'], scopes: ['tickets:read'] }],
+ *     },
+ *   ],
+ * })
+ * mountOnHono(app, gateway) // or: (request) => gateway.fetch(request)
+ * ```
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = (options.logger ?? silentLogger).child({ component: 'gateway' })
+  const hub = new NotificationHub()
+  const core = gatewayCore(options, logger, hub)
+  const handler = protectedFront(options, core, logger, hub)
+  const stopRevocations =
+    core.revocations === undefined
+      ? undefined
+      : honourRevocations(core.revocations, {
+          pool: core.pool,
+          exchange: core.exchange,
+          onError: (error) => {
+            logger.warn('closing revoked upstream sessions failed', { error })
+          },
+        })
+  return {
+    path: handler.path,
+    metadataPaths: handler.metadataPaths,
+    metadata: handler.metadata,
+    get sessions() {
+      return core.pool.size
+    },
+    reloadPolicies: (policies) => {
+      reloadPolicies(core, policies)
+      logger.info('gateway policies reloaded', { upstreams: Object.keys(policies) })
+    },
+    fetch: (request) => withSubjectToken(request, () => handler.fetch(request)),
+    endStreams: () => {
+      handler.endStreams()
+    },
+    async close() {
+      stopRevocations?.()
+      await handler.close()
+      await core.pool.close()
+    },
+  }
+}
+
+/**
+ * What every request shares: compiled upstreams, the session pool, the exchange client, and the
+ * revocation events (one subscription, shared with the protected front).
+ */
+function gatewayCore(options: GatewayOptions, logger: Logger, hub: NotificationHub): GatewayCore {
+  const upstreams = compileUpstreams(options)
+  const fetchImpl = options.fetch ?? fetch
+  const revocations = watchRevocations(options)
+  return {
+    resource: options.resource,
+    upstreams,
+    revocations,
+    pool: new SessionPool({
+      idleMs: options.sessionIdleMs ?? 300_000,
+      maxSessions: options.maxSessions ?? 1000,
+      fetch: fetchImpl,
+      logger,
+      ...(revocations === undefined ? {} : { revoked: revocations.revoked }),
+      idle: (owner, notification) => {
+        hub.publish(owner, notification)
+      },
+    }),
+    exchange:
+      options.tokenExchange === undefined
+        ? undefined
+        : new TokenExchangeClient(options.tokenExchange, fetchImpl),
+    logger,
+    audit: options.audit,
+  }
+}
+
+/**
+ * The protected front (@mandate/server): token verification for `resource` (revocations from
+ * the gateway's tap on the same source), step-up challenges for the tools policy names exactly,
+ * and one notification stream per caller: account-linking notices and upstream notifications
+ * that arrive while none of the caller's calls is in flight.
+ */
+function protectedFront(
+  options: GatewayOptions,
+  core: GatewayCore,
+  logger: Logger,
+  hub: NotificationHub,
+): ProtectedMcpHandler {
+  const { linking } = options
+  return createProtectedMcpHandler({
+    resource: options.resource,
+    authorizationServers: options.authorizationServers,
+    verifier: options.verifier,
+    logger,
+    tools: stepUpRequirements(core.upstreams),
+    ...pick(options),
+    ...(core.revocations === undefined ? {} : { revocationFeed: core.revocations.feed }),
+    notifications: { source: combinedSource(hub, linking?.notifications) },
+    ...(linking === undefined
+      ? {}
+      : {
+          onClientInitialize: (identity, capabilities) =>
+            linking.rememberClientCapabilities(identity, capabilities),
+        }),
+    factory: () => gatewayServer(core),
+  })
+}
+
+/** The low-level MCP server of one request: the tool list is the upstreams', known per request. */
+function gatewayServer(core: GatewayCore) {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- dynamic tools need it
+  const server = new Server(
+    { name: 'mandate-gateway', version: '0.1.0' },
+    { capabilities: { tools: {}, prompts: {}, resources: {} } },
+  )
+  server.setRequestHandler('tools/list', (_request, ctx) => listTools(core, ctx))
+  server.setRequestHandler('tools/call', (request, ctx) => callTool(core, request.params, ctx))
+  server.setRequestHandler('prompts/list', (_request, ctx) => listPrompts(core, ctx))
+  server.setRequestHandler('prompts/get', (request, ctx) => getPrompt(core, request.params, ctx))
+  server.setRequestHandler('resources/list', (_request, ctx) => listResources(core, ctx))
+  server.setRequestHandler('resources/read', (request, ctx) =>
+    readResource(core, request.params, ctx),
+  )
+  return server
+}
+
+/** Compiles every new policy first, then swaps the upstream list whole (or changes nothing). */
+function reloadPolicies(
+  core: GatewayCore,
+  policies: Readonly<Record<string, readonly PolicyRule[]>>,
+): void {
+  for (const name of Object.keys(policies)) {
+    if (!core.upstreams.some((u) => u.options.name === name)) {
+      throw new ConfigurationError(`gateway.upstreams.${name}`, 'no such upstream')
+    }
+  }
+  core.upstreams = core.upstreams.map((upstream) => {
+    const policy = policies[upstream.options.name]
+    if (policy === undefined) return upstream
+    const rules = compilePolicy(`gateway.upstreams.${upstream.options.name}`, policy)
+    return { ...upstream, rules, mayAllow: rules.some((r) => r.rule.action === 'allow') }
+  })
+}
+
+function pick(options: GatewayOptions) {
+  const keys = [
+    'store',
+    'allowedHosts',
+    'allowedOrigins',
+    'scopesSupported',
+    'challengeScopes',
+    'requiredScopes',
+    'resourceName',
+    'dpop',
+    'serveRootMetadata',
+    'mcp',
+    'revocationStaleAfterMs',
+  ] as const
+  return Object.fromEntries(
+    keys.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]),
+  )
+}

@@ -1,0 +1,75 @@
+import { ConfigurationError } from '@mandate/core'
+import type { CompiledUpstream } from '../front/gateway-core.ts'
+import type { GatewayOptions, UpstreamOptions } from '../options.ts'
+import { compilePolicy } from '../policy/compile-policy.ts'
+
+/**
+ * Checks and compiles the configured upstreams once, when the gateway is built: unique names
+ * and prefixes, a credential that can be delivered, compiled policies, and for `vault`
+ * credentials the linking bound to that upstream's declared provider and scopes (the vault then
+ * refuses any other provider or scope for it).
+ * @throws ConfigurationError naming the offending `gateway.upstreams[i]` member.
+ */
+export function compileUpstreams(options: GatewayOptions): CompiledUpstream[] {
+  const names = new Set<string>()
+  const prefixes = new Set<string>()
+  return options.upstreams.map((upstream, index) => {
+    const where = `gateway.upstreams[${String(index)}]`
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(upstream.name)) {
+      throw new ConfigurationError(`${where}.name`, 'lower-case letters, digits, _ and - only')
+    }
+    if (names.has(upstream.name))
+      throw new ConfigurationError(`${where}.name`, 'duplicate upstream')
+    names.add(upstream.name)
+    const prefix = upstream.prefix ?? `${upstream.name}__`
+    if (prefixes.has(prefix)) throw new ConfigurationError(`${where}.prefix`, 'duplicate prefix')
+    prefixes.add(prefix)
+    checkCredential(where, upstream, options)
+    const rules = compilePolicy(`gateway.upstreams.${upstream.name}`, upstream.policy)
+    return {
+      options: upstream,
+      prefix,
+      rules,
+      mayAllow: rules.some((r) => r.rule.action === 'allow'),
+      linking: upstreamLinking(upstream, options),
+    }
+  })
+}
+
+/** The linking of a `vault` upstream, declared from its configuration (never from a request). */
+function upstreamLinking(upstream: UpstreamOptions, options: GatewayOptions) {
+  const { credential } = upstream
+  if (credential.kind !== 'vault') return undefined
+  return options.linking?.forTool([
+    {
+      provider: credential.provider,
+      ...(credential.scopes === undefined ? {} : { scopes: credential.scopes }),
+    },
+  ])
+}
+
+function checkCredential(where: string, upstream: UpstreamOptions, options: GatewayOptions): void {
+  const { credential, transport } = upstream
+  if (transport.type === 'http' && URL.parse(transport.url) === null) {
+    throw new ConfigurationError(`${where}.transport.url`, 'must be a URL')
+  }
+  if (credential.kind === 'none') return
+  if (transport.type === 'stdio' && credential.env === undefined) {
+    throw new ConfigurationError(
+      `${where}.credential.env`,
+      'stdio upstreams receive credentials in an environment variable',
+    )
+  }
+  if (credential.kind === 'exchange' && options.tokenExchange === undefined) {
+    throw new ConfigurationError(
+      `${where}.credential`,
+      'token exchange needs gateway.tokenExchange',
+    )
+  }
+  if (credential.kind === 'exchange' && credential.resource === options.resource) {
+    throw new ConfigurationError(`${where}.credential.resource`, 'must not be the gateway itself')
+  }
+  if (credential.kind === 'vault' && options.linking === undefined) {
+    throw new ConfigurationError(`${where}.credential`, 'vault credentials need account linking')
+  }
+}

@@ -1,0 +1,63 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
+import type { UpstreamOptions } from '../options.ts'
+import { injectionTarget } from '../credentials/resolve-credential.ts'
+import { inArrivalOrder } from './arrival-order.ts'
+import { installRelay } from './relay.ts'
+import type { CallRelay } from './relay.ts'
+
+/** What a connected upstream session holds; `credential` is read on every HTTP request. */
+export interface CredentialHolder {
+  value: string | undefined
+}
+
+const CLIENT_INFO = { name: 'mandate-gateway', version: '0.1.0' }
+
+/**
+ * Connects the SDK v2 client to one upstream for one user: Streamable HTTP with the credential
+ * in the configured header (set per request from `holder`), or a process of its own with the
+ * credential in its environment and only a safe default environment inherited. The upstream's
+ * notifications go to `relay` (this user's calls only).
+ */
+export async function connectUpstream(
+  upstream: UpstreamOptions,
+  holder: CredentialHolder,
+  fetchImpl: typeof fetch,
+  relay: CallRelay,
+): Promise<Client> {
+  const client = new Client(CLIENT_INFO, { capabilities: {} })
+  installRelay(client, relay)
+  const { transport } = upstream
+  const target = injectionTarget(upstream.credential, transport.type)
+  if (transport.type === 'http') {
+    const header = target !== undefined && 'header' in target ? target.header : undefined
+    const upstreamFetch: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers)
+      for (const [name, value] of Object.entries(transport.headers ?? {})) headers.set(name, value)
+      // Only ours: whatever the SDK put there is replaced, and no caller header is ever copied.
+      if (header !== undefined) {
+        if (holder.value === undefined) headers.delete(header)
+        else headers.set(header, holder.value)
+      }
+      return fetchImpl(input, { ...init, headers, redirect: 'manual' })
+    }
+    const http = new StreamableHTTPClientTransport(new URL(transport.url), { fetch: upstreamFetch })
+    await client.connect(http)
+    inArrivalOrder(http)
+    return client
+  }
+  const env: Record<string, string> = { ...getDefaultEnvironment(), ...transport.env }
+  if (target !== undefined && 'env' in target && holder.value !== undefined) {
+    env[target.env] = holder.value
+  }
+  const stdio = new StdioClientTransport({
+    command: transport.command,
+    args: [...(transport.args ?? [])],
+    env,
+    stderr: 'ignore',
+    ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
+  })
+  await client.connect(stdio)
+  inArrivalOrder(stdio)
+  return client
+}
