@@ -1,7 +1,7 @@
 // The newest MCP conformance prerelease (@modelcontextprotocol/conformance 0.2.0-alpha.12,
 // installed as `conformance-next`, issue 17) beside 0.1.16: every server scenario against
 // test/conformance/server, and the authorization-server scenarios against a live `mandate serve`
-// (the client scenarios: conformance-next-client.test.ts). Expected failures, each with its
+// (the client scenarios: conformance-next-client-{1,2,3}.test.ts). Expected failures, each with its
 // reason: test/conformance/expected-failures-next.yaml.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
