@@ -164,7 +164,12 @@ void describe(
         config,
         JSON.stringify({
           server: { port: alonePort },
-          gateway: { issuer: serve.url.origin, upstreams: [everything] },
+          // Revocation through the feed is tested in serve-gateway-feed.test.ts.
+          gateway: {
+            issuer: serve.url.origin,
+            revocation: { feed: false },
+            upstreams: [everything],
+          },
         }),
       )
       const child = spawnCli(['gateway', '--config', config])
@@ -209,7 +214,11 @@ void describe(
         config,
         JSON.stringify({
           server: { port: alonePort },
-          gateway: { issuer: serve.url.origin, upstreams: [{ ...everything, policy }] },
+          gateway: {
+            issuer: serve.url.origin,
+            revocation: { feed: false },
+            upstreams: [{ ...everything, policy }],
+          },
         }),
       )
       child.kill('SIGHUP')

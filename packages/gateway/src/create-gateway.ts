@@ -1,18 +1,26 @@
 import { ConfigurationError, silentLogger } from '@mandate/core'
 import type { Logger } from '@mandate/core'
 import { createProtectedMcpHandler } from '@mandate/server'
-import type { ProtectedMcpHandler } from '@mandate/server'
+import type { McpIdentity, ProtectedMcpHandler } from '@mandate/server'
+import { putUrlElicitationCapability } from '@mandate/store'
 import { Server } from '@modelcontextprotocol/server'
+import type { Hono } from 'hono'
 import { TokenExchangeClient } from './credentials/token-exchange-client.ts'
 import { callTool } from './front/call-tool.ts'
 import type { GatewayCore } from './front/gateway-core.ts'
 import { listTools } from './front/list-tools.ts'
 import { getPrompt, listPrompts, listResources, readResource } from './front/prompts-resources.ts'
+import { registerTemplatesAndCompletions } from './front/register-extras.ts'
+import { createApprovalContext } from './approval/approval-context.ts'
+import { approvalRoutes } from './approval/approval-routes.ts'
 import { withSubjectToken } from './lib/subject-token.ts'
-import type { GatewayOptions, PolicyRule } from './options.ts'
+import { attachRisk, riskAware, withSourceAddress } from './risk/risk-signal.ts'
+import type { GatewayOptions, PolicyRule, UpstreamOptions } from './options.ts'
 import { compilePolicy } from './policy/compile-policy.ts'
 import { stepUpRequirements } from './policy/step-up-requirements.ts'
 import { compileUpstreams } from './upstreams/compile-upstreams.ts'
+import { reloadUpstreams } from './upstreams/reload-upstreams.ts'
+import type { UpstreamReload } from './upstreams/reload-upstreams.ts'
 import { SessionPool } from './upstreams/session-pool.ts'
 import { honourRevocations, watchRevocations } from './revocation/revocation-watch.ts'
 import { combinedSource, NotificationHub } from './upstreams/relay.ts'
@@ -27,6 +35,17 @@ export interface Gateway extends ProtectedMcpHandler {
    * policy they started with.
    */
   reloadPolicies(policies: Readonly<Record<string, readonly PolicyRule[]>>): void
+  /**
+   * Replaces the upstreams and their policies without a restart (fail safe: on a
+   * ConfigurationError nothing changes); sessions of removed or changed upstreams are closed.
+   * The HTTP-layer step-up requirements stay those of the start.
+   */
+  reloadUpstreams(upstreams: readonly UpstreamOptions[]): Promise<UpstreamReload>
+  /**
+   * The approval pages of `approve` rules (`GET`/`POST /<id>`), to mount at
+   * `approval.path` on `approval.baseUrl`; undefined without `options.approval`.
+   */
+  readonly approvalRoutes: Hono | undefined
 }
 
 /**
@@ -59,6 +78,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = (options.logger ?? silentLogger).child({ component: 'gateway' })
   const hub = new NotificationHub()
   const core = gatewayCore(options, logger, hub)
+  attachRisk(core, options.risk, logger)
   const handler = protectedFront(options, core, logger, hub)
   const stopRevocations =
     core.revocations === undefined
@@ -81,7 +101,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       reloadPolicies(core, policies)
       logger.info('gateway policies reloaded', { upstreams: Object.keys(policies) })
     },
-    fetch: (request) => withSubjectToken(request, () => handler.fetch(request)),
+    reloadUpstreams: async (upstreams) => {
+      const reload = await reloadUpstreams(core, options, upstreams)
+      logger.info('gateway upstreams reloaded', { ...reload })
+      return reload
+    },
+    approvalRoutes: core.approval === undefined ? undefined : approvalRoutes(core.approval),
+    fetch: (request) =>
+      withSourceAddress(options.sourceAddress?.(request), () =>
+        withSubjectToken(request, () => handler.fetch(request)),
+      ),
     endStreams: () => {
       handler.endStreams()
     },
@@ -101,9 +130,11 @@ function gatewayCore(options: GatewayOptions, logger: Logger, hub: NotificationH
   const upstreams = compileUpstreams(options)
   const fetchImpl = options.fetch ?? fetch
   const revocations = watchRevocations(options)
+  const needsApproval = upstreams.some((u) => u.rules.some((r) => r.rule.action === 'approve'))
   return {
     resource: options.resource,
     upstreams,
+    approval: createApprovalContext(options, logger, needsApproval),
     revocations,
     pool: new SessionPool({
       idleMs: options.sessionIdleMs ?? 300_000,
@@ -121,6 +152,7 @@ function gatewayCore(options: GatewayOptions, logger: Logger, hub: NotificationH
         : new TokenExchangeClient(options.tokenExchange, fetchImpl),
     logger,
     audit: options.audit,
+    store: options.store,
   }
 }
 
@@ -146,22 +178,43 @@ function protectedFront(
     ...pick(options),
     ...(core.revocations === undefined ? {} : { revocationFeed: core.revocations.feed }),
     notifications: { source: combinedSource(hub, linking?.notifications) },
-    ...(linking === undefined
-      ? {}
-      : {
-          onClientInitialize: (identity, capabilities) =>
-            linking.rememberClientCapabilities(identity, capabilities),
-        }),
+    ...rememberCapabilities(options),
     factory: () => gatewayServer(core),
   })
 }
 
+/**
+ * 2025-11-25 callers' `initialize` capabilities, remembered per user and client: stateless
+ * serving forgets the handshake, and both account linking and upstream URL elicitations must
+ * know whether the caller can be shown a URL (catalogue #187).
+ */
+function rememberCapabilities(options: GatewayOptions) {
+  const { linking, store } = options
+  if (linking !== undefined)
+    return {
+      onClientInitialize: (identity: McpIdentity, capabilities: unknown) =>
+        linking.rememberClientCapabilities(identity, capabilities),
+    }
+  if (store === undefined) return {}
+  return {
+    onClientInitialize: (identity: McpIdentity, capabilities: unknown) => {
+      const url = (capabilities as { elicitation?: { url?: unknown } } | undefined)?.elicitation
+        ?.url
+      const declared = typeof url === 'object' && url !== null
+      return putUrlElicitationCapability(store, identity, declared, Date.now())
+    },
+  }
+}
+
 /** The low-level MCP server of one request: the tool list is the upstreams', known per request. */
 function gatewayServer(core: GatewayCore) {
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- dynamic tools need it
-  const server = new Server(
-    { name: 'mandate-gateway', version: '0.1.0' },
-    { capabilities: { tools: {}, prompts: {}, resources: {} } },
+  const server = riskAware(
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- dynamic tools need it
+    new Server(
+      { name: 'mandate-gateway', version: '0.1.0' },
+      { capabilities: { tools: {}, prompts: {}, resources: { subscribe: true }, completions: {} } },
+    ),
+    core,
   )
   server.setRequestHandler('tools/list', (_request, ctx) => listTools(core, ctx))
   server.setRequestHandler('tools/call', (request, ctx) => callTool(core, request.params, ctx))
@@ -171,6 +224,7 @@ function gatewayServer(core: GatewayCore) {
   server.setRequestHandler('resources/read', (request, ctx) =>
     readResource(core, request.params, ctx),
   )
+  registerTemplatesAndCompletions(server, core)
   return server
 }
 
@@ -188,7 +242,7 @@ function reloadPolicies(
     const policy = policies[upstream.options.name]
     if (policy === undefined) return upstream
     const rules = compilePolicy(`gateway.upstreams.${upstream.options.name}`, policy)
-    return { ...upstream, rules, mayAllow: rules.some((r) => r.rule.action === 'allow') }
+    return { ...upstream, rules, mayAllow: rules.some((r) => r.rule.action !== 'deny') }
   })
 }
 

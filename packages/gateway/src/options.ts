@@ -2,6 +2,8 @@ import type { AuditSink, Logger } from '@mandate/core'
 import type { ProtectOptions } from '@mandate/server'
 import type { Linking } from '@mandate/server/linking'
 import type { Store } from '@mandate/store'
+import type { RiskOptions } from './risk/risk-signal.ts'
+import type { ApprovalOptions } from './approval/approval-options.ts'
 
 /** How an upstream MCP server is reached. */
 export type UpstreamTransport =
@@ -32,6 +34,20 @@ export interface CredentialInjection {
   format?: string
 }
 
+/** How an exchanged token is delivered and bound (`exchange` credentials only). */
+export interface ExchangeDelivery {
+  /**
+   * HTTP upstreams: the exchanged token is DPoP-bound (RFC 9449) to a key the gateway holds for
+   * this upstream, and every upstream request carries `Authorization: DPoP` and a fresh proof.
+   */
+  dpop?: boolean
+  /**
+   * stdio upstreams built with `serveStdioWithHandshake`: the token is the first line of the
+   * process's stdin (docs/stdio.md), never in its environment or argv.
+   */
+  handshake?: boolean
+}
+
 /** The credential an upstream gets: never the caller's token. */
 export type UpstreamCredential =
   | { kind: 'none' }
@@ -41,7 +57,8 @@ export type UpstreamCredential =
       resource: string
       /** Only these scopes (RFC 8693 §2.1 `scope`); each must be in the caller's token. */
       scopes: readonly string[]
-    } & CredentialInjection)
+    } & CredentialInjection &
+      ExchangeDelivery)
   | ({
       kind: 'vault'
       /** Provider id in the vault's catalog (the user's linked account). */
@@ -58,7 +75,10 @@ export type UpstreamCredential =
 export interface PolicyRule {
   /** Upstream tool names (without prefix); `*` matches any run of characters. Default all. */
   tools?: readonly string[]
-  action: 'allow' | 'deny'
+  /** `approve`: allowed once the user approved this exact call on a Mandate page. */
+  action: 'allow' | 'deny' | 'approve'
+  /** `approve` rules: the approver's browser sign-in must have used a second factor. */
+  mfa?: boolean
   /** Scopes the caller's token must hold (allow rules). */
   scopes?: readonly string[]
   /** Accepted `acr` values (allow rules). */
@@ -123,12 +143,24 @@ export interface GatewayOptions extends Pick<
   tokenExchange?: TokenExchangeClientOptions
   /** Needed by `vault` credentials: reads linked accounts and starts account linking. */
   linking?: Linking
+  /** Needed by `approve` policy rules: the approval pages (docs/gateway.md). */
+  approval?: ApprovalOptions
   /** Every hop (decision, credential kind, upstream) goes here. */
   audit?: AuditSink
   /** Idle per-user upstream sessions are closed after this long. Default 300000 (5 min). */
   sessionIdleMs?: number
   /** At most this many per-user upstream sessions at once (oldest closed). Default 1000. */
   maxSessions?: number
+  /**
+   * The `risk` policy variable (new client, new network) and where it reads the user's
+   * history; without it, conditions on `risk` deny.
+   */
+  risk?: RiskOptions
+  /**
+   * The caller's source address, for `risk.new_network` (e.g. the socket's, or the last hop a
+   * trusted proxy appended); undefined: `risk` is unset.
+   */
+  sourceAddress?: (request: Request) => string | undefined
   /** Replaces `fetch` for upstream HTTP and token exchange (tests). */
   fetch?: typeof fetch
   logger?: Logger

@@ -68,10 +68,35 @@ void describe('policy validation at start', () => {
       code: 'ERR_CONFIGURATION',
       key: 'u.policy[0].tools',
     })
-    assert.throws(() => compilePolicy('u', [{ action: 'approve' as 'allow' }]), {
+    assert.throws(() => compilePolicy('u', [{ action: 'ask' as 'allow' }]), {
       code: 'ERR_CONFIGURATION',
-      message: /allow or deny/,
+      key: 'u.policy[0].action',
+      message: /allow, deny or approve/,
     })
+  })
+
+  void it('accepts approve rules (with mfa), refuses mfa elsewhere and approve without its pages', async () => {
+    // Positive control: `approve`, with and without `mfa`, compiles.
+    const rules = compilePolicy('u', [
+      { tools: ['pay'], action: 'approve', mfa: true },
+      { tools: ['send'], action: 'approve' },
+    ])
+    assert.equal(rules.length, 2)
+    assert.throws(() => compilePolicy('u', [{ action: 'allow', mfa: true }]), {
+      code: 'ERR_CONFIGURATION',
+      key: 'u.policy[0].mfa',
+    })
+    assert.throws(
+      () => compilePolicy('u', [{ action: 'approve', mfa: 'yes' as unknown as boolean }]),
+      { code: 'ERR_CONFIGURATION', key: 'u.policy[0].mfa' },
+    )
+    // Without approval pages (and a store) an approve rule could never be satisfied: refused.
+    assert.throws(() => createGateway(base([upstream({ policy: [{ action: 'approve' }] })])), {
+      code: 'ERR_CONFIGURATION',
+      key: 'gateway.approval',
+    })
+    const gateway = createGateway(base([upstream()]))
+    await gateway.close()
   })
 
   void it('refuses duplicate upstreams, stdio credentials without env, exchange without a client', () => {

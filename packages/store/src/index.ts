@@ -53,7 +53,7 @@ export {
 } from './repositories/revocations.ts'
 export type { RecordedRevocation } from './repositories/revocations.ts'
 export { deleteProvider, listProviders, putProvider } from './repositories/providers.ts'
-export type { ProviderRow } from './repositories/providers.ts'
+export type { DeletedProvider, ProviderRow } from './repositories/providers.ts'
 export {
   insertPendingLink,
   findPendingLinkByIdHash,
@@ -68,6 +68,14 @@ export {
   cancelPendingLink,
 } from './repositories/pending-links.ts'
 export type { PendingLinkRow } from './repositories/pending-links.ts'
+export {
+  insertGatewayApproval,
+  findGatewayApproval,
+  decideGatewayApproval,
+  spendGatewayApproval,
+  deleteExpiredGatewayApprovals,
+} from './repositories/gateway-approvals.ts'
+export type { GatewayApprovalRow, GatewayApprovalStatus } from './repositories/gateway-approvals.ts'
 export {
   putUrlElicitationCapability,
   hasUrlElicitationCapability,

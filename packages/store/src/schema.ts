@@ -18,6 +18,7 @@ export interface Database {
   revocations: RevocationTable
   server_pending_links: ServerPendingLinkTable
   server_client_capabilities: ServerClientCapabilityTable
+  gateway_approvals: GatewayApprovalTable
   providers: ProviderTable
   audit_events: AuditEventTable
   audit_checkpoints: AuditCheckpointTable
@@ -182,6 +183,22 @@ export interface ServerClientCapabilityTable {
   client_id: string
   url_elicitation: number
   updated_at: number
+}
+
+/** Calls a person is asked to approve (the gateway's `approve` policy action). */
+export interface GatewayApprovalTable {
+  id_hash: string
+  call_hash: string
+  sub: string
+  client_id: string
+  upstream: string
+  tool: string
+  arguments: string
+  mfa: number
+  status: string
+  elicitation_id: string
+  created_at: number
+  expires_at: number
 }
 
 /** Providers registered with `mandate providers add`; the client secret is in the vault. */

@@ -96,7 +96,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
     'wrapper' in options.keys
       ? VaultKeys.fromWrapper(options.keys.wrapper, store, logger)
       : await VaultKeys.fromProvider(options.keys, store, logger)
-  const endpoints = new ProviderEndpoints(store, keys, options.fetch)
+  const endpoints = new ProviderEndpoints(store, keys, options.fetch, options.catalog)
   const audit = options.audit
   const ctx: VaultContext = {
     store,

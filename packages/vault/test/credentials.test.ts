@@ -3,8 +3,14 @@ import { after, before, describe, it } from 'node:test'
 import { recordVaultRefreshFailure, swapVaultSecret, touchVaultCredential } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { randomBytes } from 'node:crypto'
-import { createKeyFile, createProviderCatalog, keyRingWrapper, openVault } from '@mandate/vault'
-import type { KeyWrapper } from '@mandate/vault'
+import {
+  createKeyFile,
+  createProviderCatalog,
+  keyFileProvider,
+  keyRingWrapper,
+  openVault,
+} from '@mandate/vault'
+import type { KeyWrapper, ProviderCatalog } from '@mandate/vault'
 import { backends } from '../../../test/support/stores.ts'
 import { closeAll, openTestVault, tempDir } from './support/vault.ts'
 import type { TestVault } from './support/vault.ts'
@@ -62,6 +68,38 @@ for (const backend of backends()) {
         assert.equal(fresh.account, 'alice-gh')
         assert.deepEqual(fresh.scopes, ['repo'])
         assert.equal('refresh_token' in fresh, false)
+      },
+    )
+
+    void it(
+      'a provider the catalog no longer offers gives no credential (removed by an operator)',
+      { skip },
+      async () => {
+        // The same store and keys, with a catalog that changes while the vault runs.
+        let current = createProviderCatalog({ presets: ['github'] })
+        const catalog: ProviderCatalog = {
+          get: (id) => current.get(id),
+          require: (id) => current.require(id),
+          list: () => current.list(),
+        }
+        const vault = await openVault({
+          store,
+          keys: keyFileProvider(`${dir.path}/master.key`),
+          catalog,
+          backgroundRewrap: false,
+        })
+        try {
+          const reader = vault.forTool([{ provider: 'github', scopes: ['repo'] }])
+          // Positive control: offered, the stored credential is read.
+          const fresh = await reader.getFreshCredential({ sub: 'alice', provider: 'github' })
+          assert.equal(fresh.access_token, ACCESS)
+          current = createProviderCatalog({})
+          await assert.rejects(reader.getFreshCredential({ sub: 'alice', provider: 'github' }), {
+            code: 'ERR_VAULT_PROVIDER_UNKNOWN',
+          })
+        } finally {
+          await vault.close()
+        }
       },
     )
 

@@ -39,6 +39,8 @@ export async function startPagesSession(options: {
   users: string[]
   operators?: string[]
   setup?: (dir: string, dataDir: string[]) => Promise<void>
+  /** More `mandate serve` arguments (e.g. `--config` of a file `setup` wrote). */
+  serveArgs?: (dir: string) => string[]
 }): Promise<PagesSession> {
   const dir = tempDir(options.prefix)
   const dataDir = ['--data-dir', dir.path]
@@ -48,7 +50,7 @@ export async function startPagesSession(options: {
     assert.equal(granted.code, 0, granted.stderr)
   }
   await options.setup?.(dir.path, dataDir)
-  const serve = await startServe(dataDir)
+  const serve = await startServe([...dataDir, ...(options.serveArgs?.(dir.path) ?? [])])
   const store = await openStore(
     { kind: 'sqlite', filename: join(dir.path, 'mandate.db') },
     { migrate: false },

@@ -34,7 +34,8 @@ export interface AdminProviderInput {
 
 /**
  * The providers section's actions, from the host (`mandate serve` passes the code behind
- * `mandate providers add|list|remove|test`). Changes apply when the server next starts.
+ * `mandate providers add|list|remove|test`). `add` and `remove` resolve once the change is
+ * in force in this process (the host reloads its provider catalog).
  */
 export interface AdminProvidersService {
   /** The preset ids `add` accepts without a definition. */

@@ -8,6 +8,7 @@ import type { AuthorizationServerConfig } from '../config/resolve-config.ts'
 import { listsResource } from '../config/resource-registry.ts'
 import type { ConfiguredResource } from '../config/resource-registry.ts'
 import { ID_JAG_TOKEN_TYPE, issueIdJag } from '../enterprise/id-jag-issue.ts'
+import { dpopBinding } from '../grants/dpop-binding.ts'
 import { confidentialClient, grantParams } from '../grants/grant-request.ts'
 import { mintAccessToken } from '../grants/mint-access-token.ts'
 import type { TokenExchangePolicy } from '../options.ts'
@@ -72,6 +73,8 @@ async function exchangeAccessToken(
   const scopes = narrowedScopes(subject, params['scope'], resource)
   const exp = Math.min(now + resource.accessTokenTtlSeconds, subject.exp ?? now)
   const act = actorChain(client, subject)
+  // RFC 9449 §5/§6.1: a proof on the exchange binds the new token to the actor's key.
+  const jkt = await dpopBinding(provider, ctx, client.clientId)
   const { value } = await mintAccessToken(context.keys, {
     issuer: context.config.issuer,
     sub: subject.sub,
@@ -81,6 +84,7 @@ async function exchangeAccessToken(
     exp,
     claims: {
       act,
+      ...(jkt === undefined ? {} : { cnf: { jkt } }),
       // The exchanged token lives and dies with the subject token's grant.
       ...(subject.gid === undefined ? {} : { gid: subject.gid }),
       ...(subject.acr === undefined ? {} : { acr: subject.acr }),
@@ -100,7 +104,7 @@ async function exchangeAccessToken(
   ctx.body = {
     access_token: value,
     issued_token_type: ACCESS_TOKEN_TYPE,
-    token_type: 'Bearer',
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: exp - now,
     scope,
   }

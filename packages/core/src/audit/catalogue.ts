@@ -71,6 +71,26 @@ export const AUDIT_EVENT_CATALOGUE: Readonly<
     outcome: 'success',
     description: 'an operator withdrew a signing key: every token it signed is refused',
   },
+  'user.added': { outcome: 'success', description: 'an operator added a local account' },
+  'user.disabled': {
+    outcome: 'success',
+    description: 'an operator disabled an account: its grants, sessions and tokens ended',
+  },
+  'user.enabled': { outcome: 'success', description: 'an operator enabled a disabled account' },
+  'user.deleted': {
+    outcome: 'success',
+    description: 'an operator deleted an account: its grants, sessions and tokens ended',
+  },
+  'user.password_reset': {
+    outcome: 'success',
+    description: 'an operator replaced a password: the grants, sessions and tokens ended',
+  },
+  'user.mfa_reset': {
+    outcome: 'success',
+    description: 'an operator removed a second factor: the grants, sessions and tokens ended',
+  },
+  'user.role_granted': { outcome: 'success', description: 'an operator gave a user a role' },
+  'user.role_revoked': { outcome: 'success', description: 'an operator took a role away' },
   'upstream.security_event': {
     outcome: 'success',
     description: 'the upstream IdP pushed a CAEP event; applied to the linked user, or recorded',
@@ -86,6 +106,10 @@ export const AUDIT_EVENT_CATALOGUE: Readonly<
   'gateway.tool_call': {
     outcome: 'allowed',
     description: 'a gateway hop to an upstream MCP server: decision, upstream, credential kind',
+  },
+  'gateway.approval': {
+    outcome: 'recorded',
+    description: 'a person was asked to approve one gateway call, decided, or the call used it',
   },
   'linking.relink_started': {
     outcome: 'recorded',

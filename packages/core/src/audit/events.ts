@@ -120,7 +120,7 @@ export type OperatorActor = 'cli' | 'console'
 
 /**
  * Operator changes that revoke (docs/revocation.md): a client disabled, re-enabled or deleted,
- * a signing key withdrawn. They carry identifiers and counts only, never a secret.
+ * a signing key withdrawn, a local account changed. They carry identifiers and counts only, never a secret.
  */
 export type OperatorAuditEvent =
   | {
@@ -139,6 +139,33 @@ export type OperatorAuditEvent =
       kid: string
       /** A new key was created because no other active key remained. */
       replaced: boolean
+    }
+  | {
+      /**
+       * A local account changed by an operator (`mandate users …`): added, disabled, enabled,
+       * deleted, its password replaced or its second factor removed; every one but `added`
+       * and `enabled` ended the user's grants, sessions and tokens. Never the password.
+       */
+      type:
+        | 'user.added'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'user.deleted'
+        | 'user.password_reset'
+        | 'user.mfa_reset'
+      actor: OperatorActor
+      sub?: string
+      /** The account's id and username (`sub` is the console operator, when there is one). */
+      user_id: string
+      username: string
+    }
+  | {
+      type: 'user.role_granted' | 'user.role_revoked'
+      actor: OperatorActor
+      sub?: string
+      user_id: string
+      username: string
+      role: string
     }
 
 /**
@@ -178,6 +205,22 @@ export type McpAuditEvent =
       server: string
       credential: 'exchange' | 'vault' | 'static' | 'none'
       reason?: string
+    }
+  | {
+      /**
+       * The gateway's `approve` policy action: a person was asked to approve one call, approved
+       * or denied it, or the call spent the approval. `call_sha256` is the hash the approval is
+       * bound to (user, client, upstream, tool, arguments); argument values are never recorded.
+       */
+      type: 'gateway.approval'
+      outcome: 'recorded' | 'allowed' | 'denied'
+      step: 'requested' | 'approved' | 'denied' | 'used'
+      sub: string
+      client_id: string
+      tool: string
+      upstream: string
+      server: string
+      call_sha256: string
     }
 
 /** The `type` of every event {@link AuditEvent} can be. */

@@ -2,6 +2,7 @@ import { escapeHtml, html, raw } from './safe-html.ts'
 import type { HtmlValue, SafeHtml } from './safe-html.ts'
 import { ACCOUNT_STRINGS } from './strings/account-strings.ts'
 import { ADMIN_STRINGS } from './strings/admin-strings.ts'
+import { APPROVAL_STRINGS } from './strings/approval-strings.ts'
 import { CONNECT_STRINGS } from './strings/connect-strings.ts'
 import { ERROR_STRINGS } from './strings/error-strings.ts'
 import { HOME_STRINGS } from './strings/home-strings.ts'
@@ -22,6 +23,7 @@ export const STRINGS = {
   ...CONNECT_STRINGS,
   ...HOME_STRINGS,
   ...ADMIN_STRINGS,
+  ...APPROVAL_STRINGS,
 } as const
 
 /** A key of the strings table: pages name their texts by key, never by English text. */

@@ -10,6 +10,7 @@ import { GatewayError } from '../gateway-error.ts'
 import type { UpstreamCredential } from '../options.ts'
 import { subjectToken } from '../lib/subject-token.ts'
 import { callerOrigin } from '../revocation/caller-origin.ts'
+import { hopDpopSession } from './hop-dpop.ts'
 import type { TokenExchangeClient } from './token-exchange-client.ts'
 
 /** Which kind of credential an upstream gets (audited with every hop). */
@@ -35,13 +36,17 @@ export interface CredentialContext {
   linking: ToolLinking | undefined
 }
 
-/** The header (HTTP) or variable (stdio) a credential goes into. */
+/**
+ * The header (HTTP), variable (stdio) or stdin handshake line (stdio, docs/stdio.md) a
+ * credential goes into.
+ */
 export function injectionTarget(
   credential: UpstreamCredential,
   transport: 'http' | 'stdio',
-): { header: string } | { env: string } | undefined {
+): { header: string } | { env: string } | { handshake: true } | undefined {
   if (credential.kind === 'none') return undefined
   if (transport === 'stdio') {
+    if (credential.kind === 'exchange' && credential.handshake === true) return { handshake: true }
     if (credential.env === undefined)
       throw new GatewayError('ERR_GATEWAY_CONFIG', 'stdio credentials need `env`')
     return { env: credential.env }
@@ -50,6 +55,11 @@ export function injectionTarget(
 }
 
 function format(credential: Exclude<UpstreamCredential, { kind: 'none' }>, token: string): string {
+  if (credential.kind === 'exchange') {
+    // RFC 9449 §7.1: a bound token goes in `Authorization: DPoP`; the handshake takes it bare.
+    if (credential.dpop === true) return `DPoP ${token}`
+    if (credential.handshake === true) return token
+  }
   const bearer =
     credential.env === undefined && (credential.header ?? 'authorization') === 'authorization'
   const template = credential.format ?? (bearer ? 'Bearer {token}' : '{token}')
@@ -88,13 +98,15 @@ export async function resolveCredential(
       if (deps.exchange === undefined || subject === undefined) {
         throw new GatewayError('ERR_GATEWAY_CONFIG', 'token exchange is not configured')
       }
+      const dpop = credential.dpop === true ? await hopDpopSession(credential) : undefined
       if (options.rejected === true)
-        deps.exchange.forget(subject, credential.resource, credential.scopes)
+        deps.exchange.forget(subject, credential.resource, credential.scopes, dpop)
       const exchanged = await deps.exchange.exchange(
         subject,
         credential.resource,
         credential.scopes,
         callerOrigin(subject, getIdentity(ctx)),
+        dpop,
       )
       return ready('exchange', format(credential, exchanged.token), exchanged.cached)
     }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
+import type { DpopSession } from '@modelcontextprotocol/client'
 import type { TokenExchangeClientOptions } from '../options.ts'
 import { GatewayError } from '../gateway-error.ts'
 import type { CallerOrigin } from '../revocation/caller-origin.ts'
+import { fetchWithDpop } from './hop-dpop.ts'
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
@@ -24,9 +26,21 @@ export interface ExchangedToken {
   cached: boolean
 }
 
+/** The cache key of one exchange: caller token, resource, scopes and the key it is bound to. */
+function cacheKey(
+  subject: string,
+  resource: string,
+  scopes: readonly string[],
+  dpop: DpopSession | undefined,
+): string {
+  return createHash('sha256')
+    .update(`${subject}\n${resource}\n${scopes.join(' ')}\n${dpop?.thumbprint ?? ''}`)
+    .digest('base64url')
+}
+
 /**
  * RFC 8693 token exchange at the authorization server, as the gateway's confidential client:
- * one token per (caller token, upstream resource, scopes), cached until shortly before it
+ * one token per (caller token, upstream resource, scopes, DPoP key), cached until shortly before it
  * expires, or until a revocation event covers the caller's token it came from
  * ({@link TokenExchangeClient.forgetWhere}), or the revocation feed lost messages
  * ({@link TokenExchangeClient.staleAll}). Keys are hashes; the caller's token is sent to the
@@ -50,17 +64,18 @@ export class TokenExchangeClient {
     resource: string,
     scopes: readonly string[],
     origin?: CallerOrigin,
+    dpop?: DpopSession,
   ): Promise<ExchangedToken> {
-    const key = createHash('sha256')
-      .update(`${subject}\n${resource}\n${scopes.join(' ')}`)
-      .digest('base64url')
+    const key = cacheKey(subject, resource, scopes, dpop)
     const generation = this.#generation
     const hit = this.#cache.get(key)
     if (hit !== undefined && hit.reuseUntil > Date.now()) return { token: hit.token, cached: true }
     // Concurrent calls of one user share one exchange (single flight per key).
     let pending = this.#inFlight.get(key)
     if (pending === undefined) {
-      pending = this.#request(subject, resource, scopes).finally(() => this.#inFlight.delete(key))
+      pending = this.#request(subject, resource, scopes, dpop).finally(() =>
+        this.#inFlight.delete(key),
+      )
       this.#inFlight.set(key, pending)
     }
     const fresh = await pending
@@ -92,15 +107,16 @@ export class TokenExchangeClient {
   }
 
   /** Forgets every cached token for `resource` of this caller (after an upstream 401). */
-  forget(subject: string, resource: string, scopes: readonly string[]): void {
-    this.#cache.delete(
-      createHash('sha256')
-        .update(`${subject}\n${resource}\n${scopes.join(' ')}`)
-        .digest('base64url'),
-    )
+  forget(subject: string, resource: string, scopes: readonly string[], dpop?: DpopSession): void {
+    this.#cache.delete(cacheKey(subject, resource, scopes, dpop))
   }
 
-  async #request(subject: string, resource: string, scopes: readonly string[]): Promise<Cached> {
+  async #request(
+    subject: string,
+    resource: string,
+    scopes: readonly string[],
+    dpop: DpopSession | undefined,
+  ): Promise<Cached> {
     const { clientId, clientSecret, tokenEndpoint } = this.#options
     const body = new URLSearchParams({
       grant_type: GRANT,
@@ -114,19 +130,24 @@ export class TokenExchangeClient {
     const basic = Buffer.from(
       `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`,
     ).toString('base64')
+    const init: RequestInit = {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    }
     let response: Response
     try {
-      response = await this.#fetch(tokenEndpoint, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(10_000),
-      })
+      // RFC 9449 §5: a proof on the token request asks for a token bound to that key.
+      response =
+        dpop === undefined
+          ? await this.#fetch(tokenEndpoint, init)
+          : await fetchWithDpop(this.#fetch, dpop, tokenEndpoint, init)
     } catch (error) {
       throw new GatewayError('ERR_GATEWAY_EXCHANGE_UNAVAILABLE', 'token endpoint unreachable', {
         cause: error,
@@ -141,6 +162,11 @@ export class TokenExchangeClient {
           ? code
           : `status ${String(response.status)}`
       throw new GatewayError('ERR_GATEWAY_EXCHANGE_REFUSED', `token exchange refused: ${error}`)
+    }
+    // An authorization server that ignored the proof issued a Bearer token: never send an
+    // unbound token where a bound one was asked for (RFC 9449 §5, fail closed).
+    if (dpop !== undefined && String(json['token_type']).toLowerCase() !== 'dpop') {
+      throw new GatewayError('ERR_GATEWAY_EXCHANGE_UNBOUND', 'exchanged token is not dpop-bound')
     }
     const expiresIn = typeof json['expires_in'] === 'number' ? json['expires_in'] : 60
     const margin = Math.min(30, expiresIn / 5)

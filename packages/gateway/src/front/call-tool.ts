@@ -11,9 +11,13 @@ import type { McpIdentity } from '@mandate/server'
 import { resolveCredential } from '../credentials/resolve-credential.ts'
 import type { ResolvedCredential } from '../credentials/resolve-credential.ts'
 import { decide, policyInput } from '../policy/decide.ts'
+import { approvalGate } from '../approval/require-approval.ts'
 import { auditHop, CONNECT_TOOL, credentialContext, routeTool } from './gateway-core.ts'
 import type { CompiledUpstream, GatewayCore } from './gateway-core.ts'
 import type { RelayTarget } from '../upstreams/relay.ts'
+import { elicitationCaller } from '../elicitation/caller-kind.ts'
+import { relayUpstreamCall } from '../elicitation/relay-upstream-call.ts'
+import { credentialRejectedInResult } from '../credentials/rejected-by-upstream.ts'
 
 type Answer = CallToolResult | InputRequiredResult
 
@@ -69,6 +73,10 @@ export async function callTool(
     return credential.answer
   }
   if (connecting) return text(`Your account for ${upstream.options.name} is connected.`)
+  // `approve` rules: this exact call runs once the user approved it (docs/gateway.md).
+  const call = { upstream: upstream.options.name, tool, args }
+  const unapproved = await approvalGate(core.approval, ctx, identity, decision, call)
+  if (unapproved !== undefined) return unapproved
   try {
     const result = await forward(core, identity, upstream, tool, args, credential, ctx)
     await auditHop(core, identity, { ...hop, outcome: 'allowed' })
@@ -94,33 +102,41 @@ async function forward(
   first: Extract<ResolvedCredential, { ok: true }>,
   ctx: ServerContext,
 ): Promise<Answer> {
+  const caller = await elicitationCaller(ctx, core.store, identity)
   const call = async (credential: Extract<ResolvedCredential, { ok: true }>) => {
-    const session = await core.pool.session(identity, upstream.options, credential)
-    // While it runs, what the upstream says about it goes to this request's stream only.
-    const target = relayTarget(ctx)
-    const result = await session.relay.during(target, () =>
-      session.client.callTool({ name: tool, arguments: args }, progressRelay(ctx, target)),
-    )
-    // What the upstream sent before its result reaches the caller before the result does.
-    await target.settled()
-    return result
+    const session = await core.pool.session(identity, upstream.options, credential, {
+      urlElicitation: caller !== 'none',
+    })
+    // While it runs, what the upstream says about it (notifications, URL elicitations) goes to
+    // this request only; what it sent before its result reaches the caller first.
+    return relayUpstreamCall({
+      ctx,
+      caller,
+      owner: identity,
+      upstream: upstream.options.name,
+      relay: session.relay,
+      desk: session.elicitations,
+      target: relayTarget(ctx),
+      run: (target) =>
+        session.client.callTool({ name: tool, arguments: args }, progressRelay(ctx, target)),
+    })
   }
   try {
-    return await call(first)
+    const result = await call(first)
+    // A tool error that says the credential was refused counts as a 401 (one refresh, one retry).
+    if (!credentialRejectedInResult(result, first.kind)) return result
   } catch (error) {
     if (!isUnauthorized(error) || first.kind === 'none' || first.kind === 'static') throw error
-    await core.pool.drop(identity, upstream.options.name)
-    const again = await resolveCredential(
-      upstream.options.credential,
-      ctx,
-      credentialContext(core, upstream),
-      {
-        rejected: true,
-      },
-    )
-    if (!again.ok) return again.answer
-    return call(again)
   }
+  await core.pool.drop(identity, upstream.options.name)
+  const again = await resolveCredential(
+    upstream.options.credential,
+    ctx,
+    credentialContext(core, upstream),
+    { rejected: true },
+  )
+  if (!again.ok) return again.answer
+  return call(again)
 }
 
 /** This front request as a relay target: notifications related to it (its SSE response). */

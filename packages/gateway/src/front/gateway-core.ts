@@ -1,12 +1,14 @@
 import type { AuditSink, Logger } from '@mandate/core'
 import type { McpIdentity } from '@mandate/server'
 import type { ToolLinking } from '@mandate/server/linking'
+import type { Store } from '@mandate/store'
 import type { UpstreamOptions } from '../options.ts'
 import type { CompiledRule } from '../policy/compile-policy.ts'
 import type { TokenExchangeClient } from '../credentials/token-exchange-client.ts'
 import type { SessionPool } from '../upstreams/session-pool.ts'
 import type { RevocationWatch } from '../revocation/revocation-watch.ts'
 import type { CredentialContext, CredentialKind } from '../credentials/resolve-credential.ts'
+import type { ApprovalContext } from '../approval/approval-context.ts'
 
 /** An upstream as configured, with its policy compiled and its tool names' prefix resolved. */
 export interface CompiledUpstream {
@@ -33,6 +35,10 @@ export interface GatewayCore {
   readonly revocations: RevocationWatch | undefined
   readonly logger: Logger
   readonly audit: AuditSink | undefined
+  /** Where 2025-11-25 callers' URL-elicitation capability is remembered (stateless serving). */
+  readonly store?: Store | undefined
+  /** The `approve` policy action's store and pages; undefined when not configured. */
+  readonly approval?: ApprovalContext | undefined
 }
 
 /** What resolving `upstream`'s credential needs: the exchange client and its own linking. */

@@ -3,6 +3,8 @@ import type { ServerContext } from '@modelcontextprotocol/server'
 import { getIdentity } from '@mandate/server'
 import type { McpIdentity } from '@mandate/server'
 import { resolveCredential } from '../credentials/resolve-credential.ts'
+import type { ResolvedCredential } from '../credentials/resolve-credential.ts'
+import { elicitationCaller } from '../elicitation/caller-kind.ts'
 import { decide, policyInput } from '../policy/decide.ts'
 import { CONNECT_TOOL, credentialContext } from './gateway-core.ts'
 import type { CompiledUpstream, GatewayCore } from './gateway-core.ts'
@@ -35,7 +37,7 @@ async function upstreamTools(
       upstream.options.credential,
       ctx,
       credentialContext(core, upstream),
-    )
+    ).catch(notLinkedYet)
     if (!credential.ok) {
       return [
         {
@@ -45,7 +47,10 @@ async function upstreamTools(
         },
       ]
     }
-    const session = await core.pool.session(identity, upstream.options, credential)
+    const caller = await elicitationCaller(ctx, core.store, identity)
+    const session = await core.pool.session(identity, upstream.options, credential, {
+      urlElicitation: caller !== 'none',
+    })
     if (session.tools === undefined || Date.now() - session.tools.at > LIST_TTL_MS) {
       const list: Tool[] = []
       let cursor: string | undefined
@@ -69,4 +74,13 @@ async function upstreamTools(
     })
     return []
   }
+}
+
+/**
+ * Linking answers a 2025-11-25 caller that declared URL elicitation by throwing `-32042`
+ * (docs/linking.md); while listing, that only means the account is not linked yet.
+ */
+function notLinkedYet(error: unknown): ResolvedCredential {
+  if ((error as { code?: unknown }).code !== -32042) throw error
+  return { ok: false, kind: 'vault', answer: { content: [] } }
 }

@@ -10,6 +10,7 @@ import type { McpIdentity } from '@mandate/server'
 import { resolveCredential } from '../credentials/resolve-credential.ts'
 import { decide, policyInput } from '../policy/decide.ts'
 import { auditHop, credentialContext, routeTool } from './gateway-core.ts'
+import { offersResource } from '../lib/resource-offer.ts'
 import type { CompiledUpstream, GatewayCore } from './gateway-core.ts'
 
 type Prompts = Awaited<ReturnType<Client['listPrompts']>>['prompts']
@@ -20,7 +21,7 @@ type Resources = Awaited<ReturnType<Client['listResources']>>['resources']
  * (no rule allows them unless it says so). Prompts are renamed `<prefix><name>`; resource URIs
  * are kept, and a read goes to the upstream that listed the URI to this caller.
  */
-async function upstreamClient(
+export async function upstreamClient(
   core: GatewayCore,
   ctx: ServerContext,
   identity: McpIdentity,
@@ -35,7 +36,8 @@ async function upstreamClient(
   return (await core.pool.session(identity, upstream.options, credential)).client
 }
 
-function allowed(
+/** The policy decision for `name` (`prompt:<name>`, `resource:<uri>`) of this caller. */
+export function allowed(
   upstream: CompiledUpstream,
   identity: McpIdentity,
   name: string,
@@ -49,7 +51,8 @@ function allowed(
   )
 }
 
-async function eachUpstream<T>(
+/** `list` over every upstream that may allow something, with this caller's sessions. */
+export async function eachUpstream<T>(
   core: GatewayCore,
   ctx: ServerContext,
   list: (client: Client, upstream: CompiledUpstream, identity: McpIdentity) => Promise<T[]>,
@@ -140,7 +143,8 @@ export async function listResources(
 
 /**
  * `resources/read`: goes to the first upstream policy allows (`resource:<uri>`) that listed the
- * URI to this caller, audited; otherwise "resource not available".
+ * URI to this caller (in `resources/list` or matching one of its templates), audited;
+ * otherwise "resource not available".
  */
 export async function readResource(
   core: GatewayCore,
@@ -153,8 +157,7 @@ export async function readResource(
     if (!upstream.mayAllow || !allowed(upstream, identity, name, 'call').allowed) continue
     const client = await upstreamClient(core, ctx, identity, upstream)
     if (client === undefined || client.getServerCapabilities()?.resources === undefined) continue
-    const { resources } = await client.listResources()
-    if (!resources.some((r) => r.uri === params.uri)) continue
+    if (!(await offersResource(client, params.uri))) continue
     const hop = {
       tool: name,
       upstream: upstream.options.name,

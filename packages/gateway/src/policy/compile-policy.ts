@@ -3,6 +3,7 @@ import type { CelInput, CelResult } from '@bufbuild/cel'
 import { strings } from '@bufbuild/cel/ext'
 import { ConfigurationError } from '@mandate/core'
 import type { PolicyRule } from '../options.ts'
+import type { RiskSignal } from '../risk/risk-signal.ts'
 
 /** What a CEL condition sees (docs/gateway.md, "Policy language"). */
 export interface PolicyInput {
@@ -15,6 +16,8 @@ export interface PolicyInput {
   args: Record<string, CelInput>
   phase: 'list' | 'call'
   now: number
+  /** Absent when it could not be computed: a condition reading it then denies. */
+  risk?: RiskSignal
 }
 
 /** A policy rule checked once at start: tool patterns compiled, its CEL condition type-checked. */
@@ -27,7 +30,7 @@ export interface CompiledRule {
 }
 
 const env = celEnv({ funcs: strings })
-const ACTIONS: readonly string[] = ['allow', 'deny']
+const ACTIONS: readonly string[] = ['allow', 'deny', 'approve']
 const SAMPLE: PolicyInput = {
   claims: { sub: 's', client_id: 'c', scope: '', scopes: [], amr: [], acr: '', auth_time: 0 },
   client: 'c',
@@ -38,6 +41,7 @@ const SAMPLE: PolicyInput = {
   args: {},
   phase: 'list',
   now: 0,
+  risk: { new_client: false, new_network: false },
 }
 
 /**
@@ -49,7 +53,10 @@ export function compilePolicy(where: string, rules: readonly PolicyRule[]): Comp
     const key = `${where}.policy[${String(index)}]`
     // Configuration may come from JSON: check what the type promises.
     if (!ACTIONS.includes(rule.action)) {
-      throw new ConfigurationError(`${key}.action`, 'must be allow or deny')
+      throw new ConfigurationError(`${key}.action`, 'must be allow, deny or approve')
+    }
+    if (rule.mfa !== undefined && (rule.action !== 'approve' || typeof rule.mfa !== 'boolean')) {
+      throw new ConfigurationError(`${key}.mfa`, 'true or false, on approve rules only')
     }
     const patterns = (rule.tools ?? ['*']).map((pattern) => {
       if (!/^[\w.*/:-]+$/.test(pattern))

@@ -1,13 +1,21 @@
 import type { McpIdentity } from '@mandate/server'
+import { currentRisk } from '../risk/risk-signal.ts'
 import type { CompiledRule, PolicyInput } from './compile-policy.ts'
 
 /** The outcome of a policy decision; `rule` is the index of the rule that decided (audited). */
 export type Decision =
-  { allowed: true; rule: number } | { allowed: false; reason: string; rule?: number }
+  | { allowed: true; rule: number; approve?: ApprovalRequirement }
+  | { allowed: false; reason: string; rule?: number }
+
+/** An `approve` rule decided: the call runs once the user approved it (docs/gateway.md). */
+export interface ApprovalRequirement {
+  /** The approver's browser sign-in must have used a second factor. */
+  mfa: boolean
+}
 
 /**
  * The first rule whose tools and condition match decides (no match denies: least privilege).
- * An allow rule still needs its scopes, `acr` and sign-in age; a condition that cannot be
+ * An allow or approve rule still needs its scopes, `acr` and sign-in age; a condition that cannot be
  * evaluated denies at once rather than falling through to a later rule (fail closed).
  */
 export function decide(
@@ -41,9 +49,21 @@ export function decide(
     ) {
       return { allowed: false, reason: 'sign-in too old (max_age)', rule: compiled.index }
     }
+    if (rule.action === 'approve') return approval(compiled.index, input.tool, rule.mfa === true)
     return { allowed: true, rule: compiled.index }
   }
   return { allowed: false, reason: 'no policy rule allows this tool' }
+}
+
+/**
+ * `approve` governs tool calls only: a prompt or resource cannot be approved on a page, so an
+ * `approve` rule that matches one denies it (fail closed).
+ */
+function approval(rule: number, tool: string, mfa: boolean): Decision {
+  if (tool.startsWith('prompt:') || tool.startsWith('resource:')) {
+    return { allowed: false, reason: 'approval applies to tools only', rule }
+  }
+  return { allowed: true, rule, approve: { mfa } }
 }
 
 /** The CEL input for a caller and a tool (claims never include the token itself). */
@@ -74,7 +94,14 @@ export function policyInput(
     args: toCelMap(args),
     phase,
     now: Date.now() / 1000,
+    ...riskInput(),
   }
+}
+
+/** The request's risk signal, when it could be computed (else `risk` is unset: fail closed). */
+function riskInput(): Pick<PolicyInput, 'risk'> {
+  const risk = currentRisk()
+  return risk === undefined ? {} : { risk: { ...risk } }
 }
 
 /** RFC 8693 §4.1: the current actor outermost, prior actors nested. */

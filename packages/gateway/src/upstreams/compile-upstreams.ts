@@ -30,7 +30,7 @@ export function compileUpstreams(options: GatewayOptions): CompiledUpstream[] {
       options: upstream,
       prefix,
       rules,
-      mayAllow: rules.some((r) => r.rule.action === 'allow'),
+      mayAllow: rules.some((r) => r.rule.action !== 'deny'),
       linking: upstreamLinking(upstream, options),
     }
   })
@@ -54,7 +54,9 @@ function checkCredential(where: string, upstream: UpstreamOptions, options: Gate
     throw new ConfigurationError(`${where}.transport.url`, 'must be a URL')
   }
   if (credential.kind === 'none') return
-  if (transport.type === 'stdio' && credential.env === undefined) {
+  if (credential.kind === 'exchange') checkExchangeDelivery(where, upstream)
+  const handshake = credential.kind === 'exchange' && credential.handshake === true
+  if (transport.type === 'stdio' && credential.env === undefined && !handshake) {
     throw new ConfigurationError(
       `${where}.credential.env`,
       'stdio upstreams receive credentials in an environment variable',
@@ -71,5 +73,40 @@ function checkCredential(where: string, upstream: UpstreamOptions, options: Gate
   }
   if (credential.kind === 'vault' && options.linking === undefined) {
     throw new ConfigurationError(`${where}.credential`, 'vault credentials need account linking')
+  }
+}
+
+/**
+ * `dpop` binds a token to HTTP requests (RFC 9449 §7: `Authorization: DPoP` with a proof per
+ * request), so it needs an HTTP upstream and the `authorization` header as is; `handshake`
+ * (docs/stdio.md) is the stdin of a stdio upstream, which refuses a DPoP-bound token.
+ */
+function checkExchangeDelivery(where: string, upstream: UpstreamOptions): void {
+  const { credential, transport } = upstream
+  if (credential.kind !== 'exchange') return
+  if (credential.dpop === true) {
+    if (transport.type !== 'http')
+      throw new ConfigurationError(`${where}.credential.dpop`, 'dpop needs an http upstream')
+    const header = (credential.header ?? 'authorization').toLowerCase()
+    if (header !== 'authorization' || credential.format !== undefined) {
+      throw new ConfigurationError(
+        `${where}.credential.dpop`,
+        'a dpop-bound token goes in the authorization header, unformatted',
+      )
+    }
+  }
+  if (credential.handshake === true) {
+    if (transport.type !== 'stdio') {
+      throw new ConfigurationError(
+        `${where}.credential.handshake`,
+        'the stdio handshake needs a stdio upstream',
+      )
+    }
+    if (credential.env !== undefined || credential.format !== undefined) {
+      throw new ConfigurationError(
+        `${where}.credential.handshake`,
+        'a handshake token is never also put in the environment',
+      )
+    }
   }
 }

@@ -9,6 +9,7 @@ import { connectUpstream } from './connect-upstream.ts'
 import type { CredentialHolder } from './connect-upstream.ts'
 import { CallRelay } from './relay.ts'
 import type { RelayedNotification } from './relay.ts'
+import { ElicitationDesk } from '../elicitation/elicitation-desk.ts'
 
 /**
  * One user's connection (or stdio process) to one upstream, with the credential it was opened
@@ -23,6 +24,8 @@ export interface UpstreamSession {
   origin: CallerOrigin
   /** Where the upstream's notifications go: this caller's call in flight, or its stream. */
   readonly relay: CallRelay
+  /** The upstream's URL elicitations (declared to it only when its caller can be shown them). */
+  readonly elicitations: ElicitationDesk | undefined
   fingerprint: string
   lastUsed: number
   /** The upstream's tools, listed recently (per session: an upstream may list per user). */
@@ -71,9 +74,10 @@ export class SessionPool {
     owner: SessionOwner,
     upstream: UpstreamOptions,
     credential: { value: string | undefined; fingerprint: string },
+    caller: { urlElicitation?: boolean } = {},
   ): Promise<UpstreamSession> {
     const origin = callerOrigin(subjectToken(), owner)
-    const session = await this.#session(owner, upstream, credential, origin)
+    const session = await this.#session(owner, upstream, credential, origin, caller)
     session.origin = origin
     // A call that was accepted just before its token was revoked must not act (issue 12).
     if (this.options.revoked?.(origin) === true) {
@@ -88,13 +92,21 @@ export class SessionPool {
     upstream: UpstreamOptions,
     credential: { value: string | undefined; fingerprint: string },
     origin: CallerOrigin,
+    caller: { urlElicitation?: boolean },
   ): Promise<UpstreamSession> {
     const key = JSON.stringify([owner.sub, owner.clientId, upstream.name])
     const existing = this.#sessions.get(key)
     if (existing !== undefined) {
       const session = await existing.catch(() => undefined)
       const sameCredential = session?.fingerprint === credential.fingerprint
-      if (session !== undefined && (upstream.transport.type === 'http' || sameCredential)) {
+      // A caller that can be shown URLs gets a session that declared URL elicitation upstream
+      // (declared at `initialize` only): reopened once, never the other way round.
+      const declares = caller.urlElicitation !== true || session?.elicitations !== undefined
+      if (
+        session !== undefined &&
+        declares &&
+        (upstream.transport.type === 'http' || sameCredential)
+      ) {
         session.holder.value = credential.value
         session.fingerprint = credential.fingerprint
         session.lastUsed = Date.now()
@@ -107,7 +119,17 @@ export class SessionPool {
     const holder: CredentialHolder = { value: credential.value }
     const who: SessionOwner = { sub: owner.sub, clientId: owner.clientId }
     const relay = new CallRelay((notification) => this.options.idle?.(who, notification))
-    const opening = connectUpstream(upstream, holder, this.options.fetch, relay).then((client) => {
+    const desk =
+      caller.urlElicitation === true
+        ? new ElicitationDesk((why) => {
+            this.options.logger.info('upstream elicitation declined', {
+              upstream: upstream.name,
+              why,
+            })
+          })
+        : undefined
+    const connecting = connectUpstream(upstream, holder, this.options.fetch, relay, desk)
+    const opening = connecting.then((client) => {
       const session: UpstreamSession = {
         client,
         holder,
@@ -115,6 +137,7 @@ export class SessionPool {
         upstream,
         origin,
         relay,
+        elicitations: desk,
         fingerprint: credential.fingerprint,
         lastUsed: Date.now(),
       }

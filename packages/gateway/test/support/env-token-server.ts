@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { McpServer } from '@modelcontextprotocol/server'
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
+import * as z from 'zod'
 
 const hash = (value: string): string => createHash('sha256').update(value).digest('hex')
 const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] })
@@ -16,6 +17,23 @@ server.registerTool(
 )
 server.registerTool('env_hashes', { description: 'SHA-256 of every environment value' }, () =>
   text(JSON.stringify(Object.values(process.env).map((value) => hash(value ?? '')))),
+)
+// As a third-party API's wrapper reports a refused token: a tool error saying 401, here for the
+// token whose hash the caller names as stale (so a refreshed token gets through).
+server.registerTool(
+  'hash_unless_stale',
+  {
+    description: 'SHA-256 of the token, or a 401 tool error when it is the stale one',
+    inputSchema: z.object({ stale: z.string() }),
+  },
+  ({ stale }) => {
+    const current = hash(process.env['UPSTREAM_TOKEN'] ?? '')
+    if (current !== stale) return text(current)
+    return {
+      isError: true,
+      content: [{ type: 'text' as const, text: '401 Unauthorized: bad credentials' }],
+    }
+  },
 )
 server.registerTool('pid', { description: 'This process id' }, () => text(String(process.pid)))
 await server.connect(new StdioServerTransport())

@@ -61,7 +61,13 @@ export interface GatewayEnv {
 
 export type UpstreamOverride = (upstreams: UpstreamOptions[]) => UpstreamOptions[]
 
-export async function startGatewayEnv(override: UpstreamOverride = (u) => u): Promise<GatewayEnv> {
+/** More gateway options, given the authorization server (e.g. `risk`, `sourceAddress`). */
+export type OptionsOverride = (h: Harness) => Partial<GatewayOptions>
+
+export async function startGatewayEnv(
+  override: UpstreamOverride = (u) => u,
+  more: OptionsOverride = () => ({}),
+): Promise<GatewayEnv> {
   const closers: (() => Promise<void>)[] = []
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined)
@@ -220,6 +226,7 @@ export async function startGatewayEnv(override: UpstreamOverride = (u) => u): Pr
       audit: (event) => {
         audit.push(event)
       },
+      ...more(h),
     }
     const gateway = createGateway(options)
     closers.push(() => gateway.close())

@@ -1,15 +1,17 @@
 import { ROUTES } from '@mandate/authorization-server'
 import type { AuthorizationServerOptions } from '@mandate/authorization-server'
 import type { AuditSink, Logger } from '@mandate/core'
-import { createGateway } from '@mandate/gateway'
+import { createGateway, storeRiskHistory } from '@mandate/gateway'
 import type { Gateway } from '@mandate/gateway'
 import { mountOnHono } from '@mandate/server'
-import type { Linking } from '@mandate/server/linking'
+import type { Linking, OidcSessionSource } from '@mandate/server/linking'
 import type { Store } from '@mandate/store'
+import { currentAuditContext } from '../audit/request-context.ts'
 import type { MandateConfig } from '../config/schema.ts'
 import type { MandateApp } from '../serve/app.ts'
 import { gatewayRegistration, gatewayUpstreams } from './gateway-config.ts'
 import { loopbackFetch } from './loopback-fetch.ts'
+import { APPROVAL_PATH, serveApprovalOptions } from './approval-session.ts'
 
 /** The gateway's registration at this server's authorization server, once computed. */
 export interface GatewaySetup {
@@ -17,6 +19,8 @@ export interface GatewaySetup {
   clientSecret: string
   /** The gateway resource's scopes (its own and those of exchange upstreams). */
   scopes: string[]
+  /** The exchange upstreams' resources the token-exchange policy names (fixed at start). */
+  audiences: string[]
 }
 
 /**
@@ -36,7 +40,12 @@ export function registerGateway(
   options.tokenExchange = {
     policies: [...(options.tokenExchange?.policies ?? []), registration.policy],
   }
-  return { resource, clientSecret: registration.clientSecret, scopes: registration.scopes }
+  return {
+    resource,
+    clientSecret: registration.clientSecret,
+    scopes: registration.scopes,
+    audiences: registration.policy.audiences,
+  }
 }
 
 /** Builds the gateway for `mandate serve` and mounts it on the app. */
@@ -52,6 +61,8 @@ export function mountGateway(
     linking: Linking
     logger: Logger
     audit: AuditSink
+    /** The authorization server's sessions: who approves a call (`approve` rules). */
+    sessions: () => OidcSessionSource
   },
 ): Gateway {
   const { config, issuer, publicUrl, listenUrl } = context
@@ -69,7 +80,12 @@ export function mountGateway(
     challengeScopes: setup.scopes,
     upstreams: gatewayUpstreams(config.gateway),
     linking: context.linking,
+    approval: serveApprovalOptions(issuer, publicUrl, context.sessions),
     audit: context.audit,
+    // `risk` (docs/gateway.md): sign-ins and client use from the stored audit trail, the
+    // source address as the audit trail records it (behind a trusted proxy, its last hop).
+    risk: { history: storeRiskHistory(context.store) },
+    sourceAddress: () => currentAuditContext()?.ip,
     sessionIdleMs: config.gateway.sessionIdleMs,
     maxSessions: config.gateway.maxSessions,
     tokenExchange: {
@@ -80,5 +96,6 @@ export function mountGateway(
     },
   })
   mountOnHono(app, gateway)
+  if (gateway.approvalRoutes !== undefined) app.route(APPROVAL_PATH, gateway.approvalRoutes)
   return gateway
 }

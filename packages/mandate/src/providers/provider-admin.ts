@@ -2,9 +2,11 @@ import { ConfigurationError } from '@mandate/core'
 import { deleteProvider, getVaultProviderSecret, listProviders, putProvider } from '@mandate/store'
 import { createProviderCatalog, openVault } from '@mandate/vault'
 import type { ProviderClient, ProviderDefinition } from '@mandate/vault'
+import type { DeletedProvider } from '@mandate/store'
 import type { MandateConfig } from '../config/schema.ts'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { checkProvider } from './check-provider.ts'
+import { announceProvidersChanged } from './live-providers.ts'
 import type { ProviderCheck } from './check-provider.ts'
 import { needsClientSecret, resolveProviderEntry } from './provider-entry.ts'
 import type { ProviderEntry } from './provider-entry.ts'
@@ -48,7 +50,8 @@ export async function knownProviders(
 /**
  * Registers a provider: the definition is resolved and checked, an OAuth provider's client
  * secret (asked for only when it needs one) is sealed through the vault first, so that a
- * registered provider always has one; then the entry is stored (applies at the next start).
+ * registered provider always has one; then the entry is stored and the change announced, so
+ * that every running `mandate serve` offers it at once (SQLite: within one timed read).
  * @throws ConfigurationError for an invalid entry or a missing client id or secret.
  */
 export async function addProvider(
@@ -87,12 +90,28 @@ export async function addProvider(
     definition: JSON.stringify('preset' in entry ? { preset: entry.preset } : entry),
     client_id: client?.client_id ?? null,
   })
+  await announceProvidersChanged(ctx.store, definition.id)
   return definition
 }
 
-/** Unregisters a provider added with `mandate providers add`; false when there is none. */
-export function removeProvider(ctx: Pick<ProviderAdminContext, 'store'>, id: string) {
-  return deleteProvider(ctx.store, id)
+/**
+ * Unregisters a provider added with `mandate providers add` or in the console, with its client
+ * registration, every user's linked account and every pending link of it (one transaction:
+ * no instance hands out one of its credentials after this returns), then announces the change.
+ * The tokens are not revoked at the provider (docs/linking.md). A provider the configuration
+ * also defines keeps its registration and accounts: the configured one stays offered.
+ */
+export async function removeProvider(
+  ctx: Pick<ProviderAdminContext, 'store' | 'config'>,
+  id: string,
+): Promise<DeletedProvider> {
+  const configured = ctx.config.providers.some((entry, index) => {
+    const definition = resolveProviderEntry(entry, `providers.${String(index)}`)
+    return definition.id === id
+  })
+  const deleted = await deleteProvider(ctx.store, id, { keepVaultRecords: configured })
+  if (deleted.removed) await announceProvidersChanged(ctx.store, id)
+  return deleted
 }
 
 /** Whether the provider's client registration is sealed in the vault (never the secret). */

@@ -31,9 +31,13 @@ function flagsOf(input: AdminProviderInput): Record<string, string | boolean | u
 /**
  * The operator console's providers section (`/admin/providers`), on the same code as
  * `mandate providers add|list|remove|test`: the client secret typed once is sealed in the
- * vault and never shown again.
+ * vault and never shown again. `changed` resolves once this process's catalog shows a change,
+ * so that the console answers only when the provider is usable (or gone) here.
  */
-export function providersService(ctx: ProviderAdminContext): AdminProvidersService {
+export function providersService(
+  ctx: ProviderAdminContext,
+  changed: () => Promise<void> = () => Promise.resolve(),
+): AdminProvidersService {
   return {
     presets: Object.keys(PROVIDER_PRESETS),
     async list() {
@@ -64,9 +68,14 @@ export function providersService(ctx: ProviderAdminContext): AdminProvidersServi
           throw new ConfigurationError('providers', 'this provider needs a client secret')
         return Promise.resolve(secret)
       })
+      await changed()
       return { id: definition.id }
     },
-    remove: (id) => removeProvider(ctx, id),
+    async remove(id) {
+      const { removed } = await removeProvider(ctx, id)
+      if (removed) await changed()
+      return removed
+    },
     test: (id) => testProvider(ctx, id),
   }
 }

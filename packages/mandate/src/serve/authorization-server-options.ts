@@ -27,6 +27,7 @@ export function authorizationServerOptions(
   audit: (event: AuditEvent) => void,
   demoResource: string | undefined,
   linking: () => Linking | undefined = () => undefined,
+  providersChanged: () => Promise<void> = () => Promise.resolve(),
 ): AuthorizationServerOptions {
   const { config, logger, store } = runtime
   const as = config.authorizationServer
@@ -57,7 +58,8 @@ export function authorizationServerOptions(
         needsReauth: c.status === 'needs_reauth',
       })),
     pendingApprovals: async (sub) => (await linking()?.overview(sub))?.pending ?? [],
-    adminProviders: providersService(runtime),
+    // Changes reach this process's catalog before the console answers, the others by the store.
+    adminProviders: providersService(runtime, providersChanged),
     // Full client metadata is validated by oidc-provider when it starts.
     clients: as.clients as NonNullable<AuthorizationServerOptions['clients']>,
     cimd: {

@@ -4,16 +4,19 @@ import type { DemoCalendarProvider } from '@mandate/example-notes-server'
 import type { ProtectedMcpHandler } from '@mandate/server'
 import { createLinking, oidcSessionResolver } from '@mandate/server/linking'
 import type { Linking } from '@mandate/server/linking'
-import { createProviderCatalog, openVault } from '@mandate/vault'
-import type { ProviderDefinition, Vault } from '@mandate/vault'
+import { openVault } from '@mandate/vault'
+import type { Vault } from '@mandate/vault'
 import { openAuditTrail } from '../audit/open-audit-trail.ts'
 import { auditRequestContext } from '../audit/request-context.ts'
 import { mountGateway, registerGateway } from '../gateway/mount-gateway.ts'
+import { gatewayReloader } from '../gateway/reload-gateway.ts'
+import type { MandateConfig } from '../config/schema.ts'
 import { createMetrics, metricsOptions, serveMetrics } from '../observability/metrics.ts'
 import { observeVault } from '../observability/observe-vault.ts'
 import { traceProviderFetch } from '../observability/trace-provider-fetch.ts'
 import { traceRoutes } from '../observability/tracing.ts'
-import { loadProviders } from '../providers/load-providers.ts'
+import { openLiveProviders } from '../providers/live-providers.ts'
+import type { LiveProviders } from '../providers/live-providers.ts'
 import { providerFetch } from '../providers/provider-fetch.ts'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { buildApp } from './app.ts'
@@ -28,6 +31,11 @@ export interface Components {
   authorizationServer: AuthorizationServer
   vault: Vault
   linking: Linking
+  /**
+   * SIGHUP: applies the gateway's upstreams and policies of `config` (fail safe, see
+   * reload-gateway.ts); throws `ConfigurationError` and changes nothing when they are invalid.
+   */
+  reloadGateway(config: MandateConfig): Promise<void>
   /** Ends long-lived responses (notification streams) so that the HTTP server can drain. */
   drain(): void
   close(): Promise<void>
@@ -70,8 +78,7 @@ export async function composeComponents(
     onClose: (closer) => closers.push(closer),
   }
   try {
-    const calendar = await startDemoCalendar(context)
-    const { vault, definitions } = await openServeVault(context, calendar)
+    const { calendar, vault, providers } = await openServeVault(context)
     // The gateway (docs/gateway.md): a resource, a confidential client, a token-exchange policy.
     // /account lists linking's accounts and requests once it is open (it needs the server).
     const links: { opened?: Linking } = {}
@@ -82,6 +89,7 @@ export async function composeComponents(
       context.audit,
       config.demo.enabled ? context.demoResource : undefined,
       () => links.opened,
+      () => providers.reload(),
     )
     const gatewaySetup = registerGateway(config, publicUrl, asOptions)
     const authorizationServer = await createAuthorizationServer(asOptions)
@@ -92,7 +100,7 @@ export async function composeComponents(
     const notes: ProtectedMcpHandler | undefined =
       calendar === undefined
         ? undefined
-        : mountDemoNotes(context, app, linking, calendar, definitions)
+        : mountDemoNotes(context, app, linking, calendar, providers.definitions())
     const gateway =
       gatewaySetup === undefined
         ? undefined
@@ -105,13 +113,15 @@ export async function composeComponents(
             linking,
             logger,
             audit: context.audit,
+            sessions: () => authorizationServer.provider(),
           })
     if (gateway !== undefined) context.onClose(() => gateway.close())
     const drain = () => {
       notes?.endStreams()
       gateway?.endStreams()
     }
-    return { app, authorizationServer, vault, linking, drain, close }
+    const reloadGateway = gatewayReloader(gateway, gatewaySetup)
+    return { app, authorizationServer, vault, linking, reloadGateway, drain, close }
   } catch (error) {
     await close()
     throw error
@@ -119,34 +129,43 @@ export async function composeComponents(
 }
 
 /**
- * The vault, with the providers this installation offers: the demo's, those of the
- * configuration and those added with `mandate providers add` (docs/linking.md).
+ * The Demo Calendar (when the demo is on) and the vault, with the providers this installation
+ * offers: the demo's, those of the configuration and those added with `mandate providers add`
+ * or in the console, which reach the running catalog at once (docs/linking.md, "Providers while serving").
  */
-async function openServeVault(
-  context: ComposeContext,
-  calendar: DemoCalendarProvider | undefined,
-): Promise<{ vault: Vault; definitions: ProviderDefinition[] }> {
+async function openServeVault(context: ComposeContext): Promise<{
+  calendar: DemoCalendarProvider | undefined
+  vault: Vault
+  providers: LiveProviders
+}> {
   const { runtime } = context
-  const providers = await loadProviders(runtime.config, runtime.store, runtime.logger)
-  const definitions = [
-    ...(calendar === undefined ? [] : [calendar.definition]),
-    ...providers.definitions,
-  ]
-  const vault = await openVault({
-    store: runtime.store,
+  const calendar = await startDemoCalendar(context)
+  const providers = await openLiveProviders({
+    runtime,
+    fixed: calendar === undefined ? [] : [calendar.definition],
     // Calls to providers go through the SSRF guard (catalogue #201); only loopback providers
     // that opt in (the demo's own), matched by exact origin, may be plain http on 127.0.0.1.
-    fetch: traceProviderFetch(providerFetch(definitions), definitions),
+    fetchFor: (definitions) => traceProviderFetch(providerFetch(definitions), definitions),
+    pollMs: runtime.store.kind === 'sqlite' ? 250 : 2_000,
+  })
+  context.onClose(() => {
+    providers.close()
+    return Promise.resolve()
+  })
+  const vault = await openVault({
+    store: runtime.store,
+    fetch: providers.fetch,
     keys: runtime.keyProvider,
-    // Only configured providers: the linking pages list what this installation offers.
-    catalog: createProviderCatalog({ providers: definitions }),
+    // Only offered providers: the linking pages list what this installation offers, and a
+    // provider removed while serving gives no credential any more (fail closed).
+    catalog: providers.catalog,
     logger: runtime.logger.child({ component: 'vault' }),
     audit: context.audit,
   })
   context.onClose(() => vault.close())
   if (calendar !== undefined) await vault.setProviderClient('demo-calendar', calendar.client)
   for (const [id, client] of providers.configClients) await vault.setProviderClient(id, client)
-  return { vault, definitions }
+  return { calendar, vault, providers }
 }
 
 /** Account linking (`/connect`), for browsers signed in at this authorization server only. */

@@ -13,6 +13,7 @@ import * as revocations from './202612041300-revocations.ts'
 import * as providers from './202612041400-providers.ts'
 import * as audit from './202612041600-audit.ts'
 import * as userRoles from './202612041900-user-roles.ts'
+import * as gatewayApprovals from './202612042000-gateway-approvals.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -34,6 +35,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202612041400-providers': providers,
   '202612041600-audit': audit,
   '202612041900-user-roles': userRoles,
+  '202612042000-gateway-approvals': gatewayApprovals,
 }
 
 /** Kysely's migration provider over {@link MIGRATIONS}. */

@@ -32,14 +32,36 @@ export async function listProviders(store: Store): Promise<ProviderRow[]> {
   return store.db.selectFrom('providers').selectAll().orderBy('id').execute()
 }
 
+/** What `deleteProvider` removed. */
+export interface DeletedProvider {
+  /** Whether the provider was registered. */
+  removed: boolean
+  /** The users' linked accounts of that provider deleted with it. */
+  credentials: number
+}
+
 /**
- * Removes a registered provider and its sealed client registration in one transaction.
- * Returns whether the provider was registered.
+ * Removes a registered provider in one transaction and, unless `keepVaultRecords` (the
+ * configuration still offers that id), everything the vault holds for it: the sealed client
+ * registration, every user's credential and every pending link. Deleting the credentials in the
+ * same transaction is what makes the removal fail closed on every instance at once: no later
+ * read finds one, whatever the instance's provider catalog still says.
  */
-export async function deleteProvider(store: Store, id: string): Promise<boolean> {
+export async function deleteProvider(
+  store: Store,
+  id: string,
+  options: { keepVaultRecords?: boolean } = {},
+): Promise<DeletedProvider> {
   return store.db.transaction().execute(async (trx) => {
     const result = await trx.deleteFrom('providers').where('id', '=', id).executeTakeFirst()
+    const removed = result.numDeletedRows > 0n
+    if (!removed || options.keepVaultRecords === true) return { removed, credentials: 0 }
     await trx.deleteFrom('vault_provider_secrets').where('provider', '=', id).execute()
-    return result.numDeletedRows > 0n
+    await trx.deleteFrom('server_pending_links').where('provider', '=', id).execute()
+    const credentials = await trx
+      .deleteFrom('vault_credentials')
+      .where('provider', '=', id)
+      .executeTakeFirst()
+    return { removed, credentials: Number(credentials.numDeletedRows) }
   })
 }

@@ -57,8 +57,11 @@ const TOUCH_EVERY_MS = 60_000
  * Returns the user's credential for a declared provider, refreshed first when it expires within
  * the margin. Only declared providers and scopes are readable, and only when every scope read
  * was granted.
- * @throws VaultError `ERR_VAULT_UNDECLARED_ACCESS`, `ERR_VAULT_NOT_LINKED`,
- *   `ERR_VAULT_NEEDS_REAUTH`, `ERR_VAULT_INSUFFICIENT_SCOPE`, `ERR_VAULT_PROVIDER_UNAVAILABLE`.
+ * A provider the catalog no longer offers (removed by an operator) gives nothing, whatever is
+ * still stored for it: fail closed.
+ * @throws VaultError `ERR_VAULT_UNDECLARED_ACCESS`, `ERR_VAULT_PROVIDER_UNKNOWN`,
+ *   `ERR_VAULT_NOT_LINKED`, `ERR_VAULT_NEEDS_REAUTH`, `ERR_VAULT_INSUFFICIENT_SCOPE`,
+ *   `ERR_VAULT_PROVIDER_UNAVAILABLE`.
  */
 export async function getFreshCredential(
   ctx: VaultContext,
@@ -66,6 +69,7 @@ export async function getFreshCredential(
   input: GetFreshCredentialInput,
 ): Promise<FreshCredential> {
   const wanted = declaredScopes(declared, input)
+  ctx.catalog.require(input.provider)
   let row = await findVaultCredential(ctx.store, input.sub, input.provider, input.account)
   if (row === undefined) {
     throw new VaultError('ERR_VAULT_NOT_LINKED', `no ${input.provider} account is linked`)

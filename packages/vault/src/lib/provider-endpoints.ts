@@ -5,6 +5,7 @@ import { getVaultProviderSecret, putVaultProviderSecret } from '@mandate/store'
 import { openEnvelope, sealEnvelope } from '../crypto/envelope.ts'
 import type { EnvelopeContext } from '../crypto/envelope.ts'
 import { VaultError } from '../errors.ts'
+import type { ProviderCatalog } from '../providers/provider-catalog.ts'
 import type { OAuthProviderDefinition, ProviderClient } from '../providers/provider-definition.ts'
 import { normaliseTokenResponse } from './token-response-quirks.ts'
 import type { VaultKeys } from './vault-keys.ts'
@@ -39,15 +40,29 @@ export class ProviderEndpoints {
   readonly #fetch: typeof fetch | undefined
   readonly #servers = new Map<string, Promise<oauth.AuthorizationServer>>()
   readonly #clients = new Map<string, Promise<ProviderClient>>()
-  readonly #unsubscribe: () => void
+  readonly #unsubscribe: (() => void)[]
 
-  constructor(store: Store, keys: VaultKeys, fetchImpl: typeof fetch | undefined) {
+  constructor(
+    store: Store,
+    keys: VaultKeys,
+    fetchImpl: typeof fetch | undefined,
+    catalog?: ProviderCatalog,
+  ) {
     this.#store = store
     this.#keys = keys
     this.#fetch = fetchImpl
-    this.#unsubscribe = store.subscribe(PROVIDERS_CHANNEL, () => {
+    this.#unsubscribe = [
+      store.subscribe(PROVIDERS_CHANNEL, () => {
+        this.#clients.clear()
+      }),
+    ]
+    // A provider removed, or added again under the same id with another issuer or client:
+    // nothing cached for the old one may be used (its metadata, its registration).
+    const changed = catalog?.onChange?.(() => {
       this.#clients.clear()
+      this.#servers.clear()
     })
+    if (changed !== undefined) this.#unsubscribe.push(changed)
   }
 
   async setClient(provider: string, client: ProviderClient): Promise<void> {
@@ -129,7 +144,7 @@ export class ProviderEndpoints {
   }
 
   close(): void {
-    this.#unsubscribe()
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
   }
 
   async #loadClient(provider: string): Promise<ProviderClient> {

@@ -9,6 +9,12 @@ export interface ProviderCatalog {
   /** @throws VaultError `ERR_VAULT_PROVIDER_UNKNOWN`. */
   require(id: string): ProviderDefinition
   list(): ProviderDefinition[]
+  /**
+   * For a catalog whose providers change while the vault runs (an operator adds or removes
+   * one): calls `listener` after each change, so that the vault drops what it cached about
+   * providers (discovered metadata, client registrations). Returns the unsubscribe function.
+   */
+  onChange?(listener: () => void): () => void
 }
 
 /** Which providers an installation offers: presets and operator definitions. */

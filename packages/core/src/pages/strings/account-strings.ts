@@ -84,6 +84,15 @@ export const ACCOUNT_STRINGS = {
   'linked.backToAccount': 'Your account',
   'linked.relink': 'Relink',
   'linked.relinkLabel': 'Relink {provider} account {account}',
+  'linked.changeScopes': 'Change scopes',
+  'linked.changeScopesLabel': 'Change scopes of {provider} account {account}',
+  'linked.chooseTitle': 'Relink {provider} account {account}',
+  'linked.chooseExplain':
+    'Untick what {provider} should no longer allow. A tool that needs a scope you drop asks you to connect it again.',
+  'linked.relinkChosen': 'Relink with these scopes',
+  'linked.scopesRefused': 'Scopes refused',
+  'linked.scopesRefusedText':
+    'Only scopes this account was granted can be chosen. Start again from your linked accounts.',
   'pending.title': 'Pending approvals',
   'pending.explain': 'Requests to connect an account that you have not finished yet.',
   'pending.none': 'No pending approvals.',

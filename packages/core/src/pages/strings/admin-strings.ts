@@ -46,7 +46,8 @@ export const ADMIN_STRINGS = {
   'admin.noGrants': 'No grants.',
   'admin.noProviders': 'No providers are configured.',
   'admin.providersNote': 'Add, test and remove providers here or with {command}.',
-  'admin.providersRestart': 'Changes apply when the server next starts.',
+  'admin.providersRestart':
+    'Changes apply at once. Removing a provider deletes every linked account of it.',
   'admin.providersUnavailable': 'This server cannot change providers from the console.',
   'admin.source': 'Source',
   'admin.source.database': 'added here or with the command',

@@ -13,6 +13,8 @@ export const CONNECT_STRINGS = {
   'connect.signInFirst': 'Sign in first',
   'connect.signInFirstText': 'Sign in to this server in this browser, then open the link again.',
   'connect.notFound': 'Link not found',
+  'connect.notOffered': 'Service not offered',
+  'connect.notOfferedText': 'This server no longer offers this service, so it cannot be connected.',
   'connect.notFoundText': 'This link is not valid. Ask the application again for a new one.',
   'connect.notForYou': 'This link is not for you',
   'connect.notForYouText':

@@ -12,6 +12,7 @@ import { parseGlobalFlags } from '../../cli/global-flags.ts'
 import { line } from '../../cli/output.ts'
 import type { CommandIo } from '../../cli/output.ts'
 import { gatewayUpstreams } from '../../gateway/gateway-config.ts'
+import { standaloneRevocation } from '../../gateway/standalone-revocation.ts'
 import { readSecretFile } from '../../providers/load-providers.ts'
 
 /** `mandate gateway --help`. */
@@ -22,6 +23,9 @@ of the --config file, for an authorization server elsewhere (gateway.issuer). Ca
 tokens for <publicUrl><gateway.path>; exchange upstreams get tokens through RFC 8693 as the
 confidential client gateway.clientId (secret in gateway.clientSecretFile). Upstreams with linked
 accounts ("vault") need the account-linking pages: serve those with \`mandate serve\`.
+Revoked tokens are refused as soon as the authorization server's signed revocation feed says so
+(read as gateway.clientId, which must be one of the gateway resource's introspectionClients);
+while the feed cannot be read for gateway.revocation.staleAfterMs every token is refused.
 SIGHUP reloads the policies from the configuration file. Stops on SIGTERM or Ctrl-C.
 
 Flags: --config <file>, --host, --port, --public-url, --log-level (see mandate serve --help).`
@@ -46,9 +50,14 @@ export async function gatewayCommand(argv: readonly string[], io: CommandIo): Pr
   const config = load()
   const settings = gatewaySettings(config.gateway)
   const logger = createLogger({ level: config.log.level })
+  // Checked before the port is bound: a configuration error must not leave a listener behind.
+  const revocation = standaloneRevocation(config.gateway, settings.issuer, logger)
   const listener = await listen(config)
   const resource = new URL(config.gateway.path, listener.publicUrl).href
-  const gateway = createGateway(await gatewayOptions(config, settings, resource, logger))
+  const gateway = createGateway({
+    ...(await gatewayOptions(config, settings, resource, logger)),
+    ...revocation,
+  })
   listener.handler = (request) => gateway.fetch(request)
   line(io.stderr, `mandate gateway: ${resource} (${String(settings.upstreams.length)} upstreams)`)
   const reload = policyReloader(load, gateway, logger)

@@ -22,7 +22,7 @@ import { entryFromFlags, PROVIDER_FLAGS } from './provider-flags.ts'
 /** `mandate providers --help`. */
 export const PROVIDERS_USAGE = `Usage: mandate providers <action> [id] [flags]
 
-Actions (changes apply when "mandate serve" next starts):
+Actions (a running "mandate serve" on the same database picks changes up at once):
   add <id>     register a provider: a preset (github, google, microsoft, slack, atlassian,
                gitlab, notion, linear, dropbox, salesforce, zoom) or, with --kind, a generic
                OAuth 2.0 / OpenID Connect or API-key provider. The client secret is read from
@@ -30,7 +30,8 @@ Actions (changes apply when "mandate serve" next starts):
                never from arguments, and stored sealed in the vault
   list         registered and configured providers: id, name, kind, source, client id
                (metadata only; secrets are never shown)
-  remove <id>  unregister a provider and delete its sealed client registration
+  remove <id>  unregister a provider; delete its sealed client registration, every user's
+               linked account of it and its pending links (not revoked at the provider)
   test <id>    check that the provider's metadata and endpoints answer and are well-formed
 
 Flags of "add":
@@ -81,13 +82,18 @@ export async function providersCommand(argv: readonly string[], io: CommandIo): 
         return await add(runtime, entry as ProviderEntry, flags.values, io)
       case 'list':
         return await list(runtime, io)
-      case 'remove':
-        if (!(await removeProvider(runtime, name))) {
+      case 'remove': {
+        const deleted = await removeProvider(runtime, name)
+        if (!deleted.removed) {
           line(io.stderr, `mandate: no registered provider "${name}"`)
           return 1
         }
-        line(io.stdout, `removed provider ${name} (applies when "mandate serve" next starts)`)
+        line(
+          io.stdout,
+          `removed provider ${name} and ${String(deleted.credentials)} linked account(s)`,
+        )
         return 0
+      }
       case 'test':
         return await test(runtime, name, io)
       default:
@@ -108,7 +114,7 @@ async function add(
   io: CommandIo,
 ): Promise<number> {
   const definition = await addProvider(runtime, entry, (d) => secret(d, values, io))
-  line(io.stdout, `added provider ${definition.id} (applies when "mandate serve" next starts)`)
+  line(io.stdout, `added provider ${definition.id}`)
   return 0
 }
 

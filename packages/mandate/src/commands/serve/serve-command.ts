@@ -4,13 +4,15 @@ import type { CommandIo } from '../../cli/output.ts'
 import { resolveConfig } from '../../cli/resolve-config.ts'
 import { DATA_FLAGS_NOTE } from '../../cli/usage.ts'
 import { printBanner } from './banner.ts'
+import { reloadOnHangup } from './reload-on-hangup.ts'
 
 /** `mandate serve --help`. */
 export const SERVE_USAGE = `Usage: mandate serve [flags]
 
 Starts the authorization server, the web pages (sign-in, consent, account, account linking) and,
 unless --demo false, the demo notes MCP server at /mcp, on one port. Stops gracefully on SIGTERM
-or Ctrl-C.
+or Ctrl-C. SIGHUP reloads the gateway's upstreams and policies from the configuration file (an
+invalid one is refused, logged, and the previous one stays).
 
 ${DATA_FLAGS_NOTE}
 
@@ -36,7 +38,8 @@ export async function serveCommand(argv: readonly string[], io: CommandIo): Prom
       throw error
     }
     printBanner(io.stderr, runtime, server)
-    const signal = await stop.received
+    const stopReloads = reloadOnHangup(argv, io, server, runtime.logger)
+    const signal = await stop.received.finally(stopReloads)
     runtime.logger.info('signal received', { signal })
     try {
       await server.shutdown()

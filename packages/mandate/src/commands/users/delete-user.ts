@@ -23,6 +23,7 @@ export interface DeletedUser {
  * and a `vault.credential.unlinked` audit event each), then the account is deleted (grants,
  * sessions and tokens end everywhere). Providers come from the configuration and `mandate
  * providers`; a record of a provider no longer offered is deleted without a provider call.
+ * Audited as `user.deleted` (`actor: cli`).
  * @throws `ERR_AS_USER_NOT_FOUND` when there is no such user (nothing is changed)
  */
 export async function deleteUser(
@@ -67,5 +68,6 @@ export async function deleteUser(
     await vault.close()
   }
   await users.delete(username)
+  audit.by.emit({ type: 'user.deleted', actor: 'cli', user_id: user.id, username: user.username })
   return { unlinked, revoked, pendingLinks }
 }

@@ -1,14 +1,14 @@
-import { grantUserRole, revokeUserRole, Users } from '@mandate/authorization-server'
+import { Users } from '@mandate/authorization-server'
 import { ConfigurationError } from '@mandate/core'
 import { loadConfig } from '../../config/load-config.ts'
 import { parseGlobalFlags } from '../../cli/global-flags.ts'
 import type { GlobalFlags } from '../../cli/global-flags.ts'
 import { line } from '../../cli/output.ts'
 import type { CommandIo } from '../../cli/output.ts'
-import { readSecret } from '../../cli/read-secret.ts'
 import { openRuntime } from '../../runtime/open-runtime.ts'
 import { withCliAudit } from '../../audit/cli-audit.ts'
-import { deleteUser } from './delete-user.ts'
+import { changeUser } from './change-user.ts'
+import type { UserChange } from './change-user.ts'
 import type { Runtime } from '../../runtime/open-runtime.ts'
 
 /** `mandate users --help`. */
@@ -35,6 +35,9 @@ Actions:
   revoke-role <username> operator
                           take the role away
 
+Each change is recorded in the audit trail (user.added, user.disabled, user.enabled,
+user.deleted, user.password_reset, user.mfa_reset, user.role_granted, user.role_revoked).
+
 Flags: --display-name <name>, --email <address> (add), and the data flags of "mandate help".`
 
 /** `mandate users …`: operator management of local accounts. */
@@ -58,20 +61,22 @@ export async function usersCommand(argv: readonly string[], io: CommandIo): Prom
   try {
     const users = new Users(runtime.store, runtime.keys)
     const name = username ?? ''
-    return await usersAction({
-      action,
-      name,
-      role,
-      users,
-      store: runtime.store,
-      runtime,
-      flags,
-      io,
-    })
+    return await usersAction({ action, name, role, users, runtime, flags, io })
   } finally {
     await runtime.close()
   }
 }
+
+const CHANGES: readonly string[] = [
+  'add',
+  'disable',
+  'enable',
+  'delete',
+  'reset-mfa',
+  'set-password',
+  'grant-role',
+  'revoke-role',
+] satisfies readonly UserChange[]
 
 interface UsersAction {
   action: string
@@ -79,7 +84,6 @@ interface UsersAction {
   name: string
   role: string | undefined
   users: Users
-  store: Runtime['store']
   runtime: Runtime
   flags: GlobalFlags
   io: CommandIo
@@ -87,78 +91,43 @@ interface UsersAction {
 
 /** One action on the open store; returns the exit code. */
 async function usersAction(request: UsersAction): Promise<number> {
-  const { action, name, users, io } = request
-  switch (action) {
-    case 'add':
-      return addUser(request)
-    case 'list':
-      for (const user of await users.list()) {
-        line(
-          io.stdout,
-          `${user.username.padEnd(24)} ${user.disabled ? 'disabled' : 'active  '} ${user.mfa ? 'mfa' : 'no-mfa'}`,
-        )
-      }
-      return 0
-    case 'disable':
-    case 'enable':
-      await users.setDisabled(name, action === 'disable')
-      line(io.stdout, `${action}d ${name}`)
-      return 0
-    case 'delete': {
-      const { runtime } = request
-      const removed = await withCliAudit(runtime, (audit) =>
-        deleteUser(runtime, users, name, audit),
-      )
+  const { action, name, role, users, runtime, flags, io } = request
+  if (action === 'list') {
+    for (const user of await users.list()) {
       line(
         io.stdout,
-        `deleted ${name} (${String(removed.unlinked)} linked accounts unlinked, ${String(removed.revoked)} revoked at the provider)`,
+        `${user.username.padEnd(24)} ${user.disabled ? 'disabled' : 'active  '} ${user.mfa ? 'mfa' : 'no-mfa'}`,
       )
-      return 0
     }
-    case 'reset-mfa':
-      await users.resetMfa(name)
-      line(io.stdout, `reset MFA of ${name}`)
-      return 0
-    case 'set-password':
-      await users.setPassword(
-        name,
-        await readSecret(io.stdin, io.stderr, `new password for ${name}: `),
-      )
-      line(io.stdout, `changed the password of ${name}`)
-      return 0
-    case 'grant-role':
-    case 'revoke-role':
-      return changeRole(request, action === 'grant-role')
-    default:
-      throw new ConfigurationError(
-        'users',
-        `unknown action "${action}"; run "mandate users --help"`,
-      )
+    return 0
   }
-}
-
-/** `users add`: the password from standard input (prompted without echo on a terminal). */
-async function addUser({ name, users, flags, io }: UsersAction): Promise<number> {
-  const displayName = flags.values['display-name']
-  const email = flags.values['email']
-  const password = await readSecret(io.stdin, io.stderr, `password for ${name}: `)
-  await users.add({
-    username: name,
-    password,
-    ...(typeof displayName === 'string' ? { displayName } : {}),
-    ...(typeof email === 'string' ? { email } : {}),
-  })
-  line(io.stdout, `added ${name}`)
-  return 0
-}
-
-/** `users grant-role|revoke-role <username> <role>`. */
-async function changeRole({ name, role, store, io }: UsersAction, grant: boolean) {
-  if (role === undefined) {
+  if (!CHANGES.includes(action)) {
+    throw new ConfigurationError('users', `unknown action "${action}"; run "mandate users --help"`)
+  }
+  if ((action === 'grant-role' || action === 'revoke-role') && role === undefined) {
     line(io.stderr, USERS_USAGE)
     return 2
   }
-  await (grant ? grantUserRole : revokeUserRole)(store, name, role)
-  line(io.stdout, `${grant ? 'granted' : 'revoked'} role ${role} ${grant ? 'to' : 'from'} ${name}`)
+  const displayName = flags.values['display-name']
+  const email = flags.values['email']
+  // Every change is audited (docs/audit.md), written before the command exits.
+  const done = await withCliAudit(runtime, (audit) =>
+    changeUser(
+      {
+        action: action as UserChange,
+        name,
+        ...(role === undefined ? {} : { role }),
+        profile: {
+          ...(typeof displayName === 'string' ? { displayName } : {}),
+          ...(typeof email === 'string' ? { email } : {}),
+        },
+        users,
+        runtime,
+        io,
+      },
+      audit,
+    ),
+  )
+  line(io.stdout, done)
   return 0
 }

@@ -108,6 +108,8 @@ export const authorizationServerSection = z
         clientSecret: z.string().min(1).optional(),
         name: z.string().min(1),
         scopes: z.array(scope).optional(),
+        /** Development only: http and private addresses for the upstream (and its SETs' keys). */
+        allowInsecure: z.boolean().default(false),
       })
       .optional(),
     /**

@@ -45,6 +45,10 @@ export const gatewayCredentialSchema = z.discriminatedUnion('kind', [
     resource: z.url({ protocol: /^https?$/ }),
     scopes: z.array(scope).min(1),
     ...injection,
+    /** HTTP upstreams: the token is DPoP-bound to the gateway's key, a proof on every request. */
+    dpop: z.boolean().optional(),
+    /** stdio upstreams: the token is the first stdin line (docs/stdio.md), never in `env`. */
+    handshake: z.boolean().optional(),
   }),
   z.strictObject({
     kind: z.literal('vault'),
@@ -60,10 +64,14 @@ export const gatewayCredentialSchema = z.discriminatedUnion('kind', [
   }),
 ])
 
-/** One policy rule: tools, allow or deny, required scopes, `acr`, sign-in age, a CEL condition. */
+/**
+ * One policy rule: tools, allow, deny or approve (with `mfa` for the approver), required
+ * scopes, `acr`, sign-in age, a CEL condition.
+ */
 export const gatewayRuleSchema = z.strictObject({
   tools: z.array(z.string().min(1)).optional(),
-  action: z.enum(['allow', 'deny']),
+  action: z.enum(['allow', 'deny', 'approve']),
+  mfa: z.boolean().optional(),
   scopes: z.array(scope).optional(),
   acr: z.array(z.string().min(1)).optional(),
   maxAgeSeconds: z.int().min(0).optional(),
@@ -81,6 +89,29 @@ export const gatewayUpstreamSchema = z.strictObject({
   credential: gatewayCredentialSchema.default({ kind: 'none' }),
   policy: z.array(gatewayRuleSchema).default([]),
 })
+
+/**
+ * `mandate gateway` alone follows the authorization server's signed HTTP revocation feed
+ * (`GET /oauth/revocations`) as its client `clientId`; under `mandate serve` the gateway reads
+ * the store instead and these keys are ignored. Turning the feed off is explicit: revoked
+ * tokens then work at the gateway until they expire.
+ */
+export const gatewayRevocationSchema = z
+  .strictObject({
+    /** Read the feed. Default true: a gateway that cannot read it refuses every token. */
+    feed: z.boolean().default(true),
+    /** The feed (default: `mandate_revocation_feed_endpoint` of the issuer's metadata). */
+    feedUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** How long the AS may hold an empty answer (long poll), seconds. */
+    waitSeconds: z.int().min(0).max(10).default(4),
+    /** Refuse every token when the last verified feed page is older than this, ms. */
+    staleAfterMs: z.int().min(1000).max(7_200_000).default(10_000),
+  })
+  .refine((r) => r.waitSeconds * 1000 < r.staleAfterMs, {
+    message:
+      'waitSeconds must be below staleAfterMs (otherwise every token is refused between reads)',
+  })
+  .prefault({})
 
 /** The `gateway` section: the gateway in `mandate serve`, or `mandate gateway` alone. */
 export const gatewaySection = z
@@ -106,6 +137,8 @@ export const gatewaySection = z
     sessionIdleMs: z.int().min(1000).max(86_400_000).default(300_000),
     /** At most this many per-user upstream sessions (connections, processes) at once. */
     maxSessions: z.int().min(1).max(1_000_000).default(1000),
+    /** `mandate gateway` alone: how it follows the AS's revocations (docs/revocation.md). */
+    revocation: gatewayRevocationSchema,
     upstreams: z.array(gatewayUpstreamSchema).default([]),
   })
   .prefault({})

@@ -3,6 +3,7 @@ import type { ConnectFlow, ConnectStep } from './connect-flow.ts'
 import { redirectToProvider } from './confirm-steps.ts'
 import { csrfToken, csrfValid } from './csrf.ts'
 import type { LinkingContext } from './linking-context.ts'
+import { chosenScopes, relinkChoices, renderScopeChoice } from './relink-scopes.ts'
 import {
   cancelLink,
   createPendingLink,
@@ -42,7 +43,8 @@ export function accountForm(
 
 /** Step: the posted form, with the linked-accounts token of the signed-in user (catalogue #15). */
 export const checkAccountsForm: ConnectStep = async (flow) => {
-  const form = await flow.c.req.parseBody()
+  // `all`: the relink choice repeats `scope`; a repeated field elsewhere fails its check.
+  const form = await flow.c.req.parseBody({ all: true })
   if (!csrfValid(flow.linking.secret, ACCOUNTS_CSRF, signedInSub(flow), form['csrf']))
     return answer(flow, 403, 'connect.refused', 'connect.formExpired')
   flow.form = form
@@ -51,9 +53,11 @@ export const checkAccountsForm: ConnectStep = async (flow) => {
 
 /**
  * Step (`POST /connect/accounts/relink`): connects one of the user's own accounts again — a new
- * link for its provider and scopes, made by the user; an OAuth provider's authorization starts
- * at once (this form is the confirmation), an API-key provider asks for the key. On success the
- * vault replaces the stored credential of the same account (`vault.credential.linked`).
+ * link for its provider, made by the user; an OAuth provider's authorization starts at once
+ * (this form is the confirmation), an API-key provider asks for the key. With `choose=1` the
+ * person first picks which of the granted scopes to keep (`relinkChoices`); the form then comes
+ * back with `scopes_chosen=1` and those scopes only. On success the vault replaces the stored
+ * credential of the same account, with what the provider granted (`vault.credential.linked`).
  */
 export const relinkAccount: ConnectStep = async (flow) => {
   const { vault, store, config } = flow.linking
@@ -64,11 +68,21 @@ export const relinkAccount: ConnectStep = async (flow) => {
   const provider = account === undefined ? undefined : vault.catalog.get(account.provider)
   if (account === undefined || provider === undefined)
     return answer(flow, 404, 'linked.notFound', 'connect.accountNotFound')
+  const choices = relinkChoices(provider, account)
+  if (flow.form?.['choose'] === '1' && choices.length > 0)
+    return renderScopeChoice(flow, provider, account, choices)
+  let scopes = provider.kind === 'api_key' ? [] : account.scopes
+  if (flow.form?.['scopes_chosen'] === '1') {
+    const chosen = chosenScopes(flow.form, choices)
+    if (chosen === undefined)
+      return answer(flow, 400, 'linked.scopesRefused', 'linked.scopesRefusedText')
+    scopes = chosen
+  }
   const { id: linkId } = await createPendingLink(store, {
     sub,
     clientId: undefined,
     provider: provider.id,
-    scopes: provider.kind === 'api_key' ? [] : account.scopes,
+    scopes,
     ttlMs: config.ttlMs,
     now: config.now(),
   })
@@ -78,6 +92,7 @@ export const relinkAccount: ConnectStep = async (flow) => {
     sub,
     provider: provider.id,
     credential_id: account.id,
+    ...(scopes.length === 0 ? {} : { scope_requested: scopes.join(' ') }),
   })
   if (provider.kind === 'api_key') return flow.c.redirect(`/connect/${linkId}`, 303)
   const link = await findPendingLink(store, { idHash: hashLinkId(linkId) })

@@ -7,6 +7,7 @@ import { signedInSub } from './connect-flow.ts'
 import type { ConnectStep } from './connect-flow.ts'
 import { providerName } from './linking-context.ts'
 import { page, SIGNED_IN } from './pages.ts'
+import { relinkChoices } from './relink-scopes.ts'
 import { openLinksOf } from './pending-links.ts'
 import type { PendingLink } from './pending-links.ts'
 
@@ -27,21 +28,34 @@ function offered(vault: Vault, accounts: readonly { provider: string }[]) {
     <p>${t('linked.howToConnect')}</p>`
 }
 
-/** The relink and unlink forms of one linked account. */
+/** The relink (with a choice of scopes when there is one) and unlink forms of one account. */
 function accountForms(vault: Vault, account: CredentialMetadata, csrf: string) {
   const names = { provider: providerName(vault, account.provider), account: account.account }
-  const form = (path: string, label: string, button: SafeHtml, danger: boolean) =>
+  const form = (path: string, label: string, button: SafeHtml, danger: boolean, choose = false) =>
     html`<form class="inline" method="post" action="/connect/accounts/${path}">
       <input type="hidden" name="csrf" value="${csrf}" />
       <input type="hidden" name="id" value="${account.id}" />
+      ${choose ? html`<input type="hidden" name="choose" value="1" />` : ''}
       <button type="submit" class="small ${danger ? 'danger' : 'secondary'}" aria-label="${label}">
         ${button}
       </button>
     </form>`
+  const provider = vault.catalog.get(account.provider)
   return html`${
-    vault.catalog.get(account.provider) === undefined
+    provider === undefined
       ? ''
       : form('relink', text('linked.relinkLabel', names), t('linked.relink'), false)
+  }
+  ${
+    provider === undefined || relinkChoices(provider, account).length === 0
+      ? ''
+      : form(
+          'relink',
+          text('linked.changeScopesLabel', names),
+          t('linked.changeScopes'),
+          false,
+          true,
+        )
   }
   ${form('unlink', text('linked.unlinkLabel', names), t('linked.unlink'), true)}`
 }

@@ -77,7 +77,7 @@ export const requireSignedInUser: ConnectStep = async (flow) => {
 /**
  * Step: the link of `/connect/<id>`, which the signed-in user may act on: it exists, was made for
  * this user (catalogue #176–177: a link made for one user never links another user's account),
- * is still pending and has not expired.
+ * is still pending, has not expired, and its provider is still offered.
  */
 export const loadPendingLink: ConnectStep = async (flow) => {
   const sub = signedInSub(flow)
@@ -95,6 +95,9 @@ export const loadPendingLink: ConnectStep = async (flow) => {
   if (link.status !== 'pending') return answer(flow, 410, 'connect.used', 'connect.usedText')
   if (link.expiresAt <= flow.linking.config.now())
     return answer(flow, 410, 'connect.expired', 'connect.expiredText')
+  // An operator removed the provider after the link was made: nothing to link any more.
+  if (flow.linking.vault.catalog.get(link.provider) === undefined)
+    return answer(flow, 410, 'connect.notOffered', 'connect.notOfferedText')
   flow.link = link
   return undefined
 }

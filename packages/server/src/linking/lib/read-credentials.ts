@@ -93,7 +93,7 @@ export function selectAccess(
 
 /**
  * Reads each wanted provider. Not linked, needing re-authorisation or lacking a scope: to link
- * (when needed); unreachable: a tool error; anything else is thrown.
+ * (when needed); unreachable or no longer offered: a tool error; anything else is thrown.
  */
 async function readFromVault(
   linking: LinkingContext,
@@ -124,10 +124,22 @@ async function readFromVault(
       if (error.code === 'ERR_VAULT_PROVIDER_UNAVAILABLE') {
         return { answer: unreachable(providerName(linking.vault, provider)) }
       }
+      // Removed by an operator: nothing to link either, so no pending link is made.
+      if (error.code === 'ERR_VAULT_PROVIDER_UNKNOWN') {
+        if (needed) return { answer: notOffered(provider) }
+        continue
+      }
       throw error
     }
   }
   return { credentials, missing }
+}
+
+function notOffered(provider: string): CallToolResult {
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${provider} is not offered by this server any more.` }],
+  }
 }
 
 function unreachable(name: string): CallToolResult {
