@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -115,5 +118,49 @@ describe('mandate serve refuses to start', () => {
     const result = await runCli(['serve', '--data-dir', dir, '--port', '0'])
     assertOneLineError(result, /not valid JSON/)
     assert.doesNotMatch(result.stderr, /SECRETBYTES/)
+  })
+})
+
+describe('mandate gateway refuses to start', () => {
+  it('when the authorization server cannot be reached, and exits (no listener left behind)', async () => {
+    const dir = freshDir()
+    const probe = createServer().listen(0, '127.0.0.1')
+    await once(probe, 'listening')
+    const closedPort = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+    writeFileSync(join(dir, 'gateway.secret'), 'not-a-real-secret-0123456789abcdef', {
+      mode: 0o600,
+    })
+    const config = {
+      server: { port: 0 },
+      gateway: {
+        issuer: `http://127.0.0.1:${String(closedPort)}`,
+        clientSecretFile: join(dir, 'gateway.secret'),
+        revocation: { feed: false },
+        upstreams: [
+          {
+            name: 'notes',
+            transport: { type: 'http', url: 'http://127.0.0.1:9/mcp' },
+            credential: {
+              kind: 'exchange',
+              resource: 'http://127.0.0.1:9/mcp',
+              scopes: ['notes:read'],
+            },
+            policy: [{ action: 'allow' }],
+          },
+        ],
+      },
+    }
+    writeFileSync(join(dir, 'gateway.json'), JSON.stringify(config))
+    // Killed after 60 s only if it hangs: a listener left open keeps the process alive.
+    const result = await runCli(['gateway', '--config', join(dir, 'gateway.json')], {
+      timeoutMs: 60_000,
+    })
+    assert.equal(result.code, 1, 'it exits by itself')
+    assertOneLineError(
+      result,
+      new RegExp(`cannot reach http://127\\.0\\.0\\.1:${String(closedPort)}`),
+    )
+    assert.doesNotMatch(result.stderr, /not-a-real-secret/)
   })
 })

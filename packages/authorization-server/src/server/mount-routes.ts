@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { ASSET_CACHE_CONTROL, PAGE_CSP, pageAsset } from '@mandate/core'
+import { ASSET_CACHE_CONTROL, PAGE_SECURITY_HEADERS, pageAsset } from '@mandate/core'
 import { adminRoutes } from '../admin/admin-routes.ts'
 import { accountRoutes } from '../interactions/account-routes.ts'
 import { interactionRoutes } from '../interactions/interaction-routes.ts'
@@ -57,10 +57,9 @@ export function authorizationServerApp(
  */
 function pageSecurityHeaders(app: Hono<ServerEnv>): void {
   app.use('*', async (c, next) => {
-    c.env.outgoing.setHeader('Content-Security-Policy', PAGE_CSP)
-    c.env.outgoing.setHeader('X-Frame-Options', 'DENY')
-    c.env.outgoing.setHeader('Referrer-Policy', 'no-referrer')
-    c.env.outgoing.setHeader('X-Content-Type-Options', 'nosniff')
+    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) {
+      c.env.outgoing.setHeader(name, value)
+    }
     await next()
   })
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { PAGE_CSP } from '@mandate/core'
+import { PAGE_SECURITY_HEADERS } from '@mandate/core'
 import { LINK_COMPLETED_CHANNEL } from '@mandate/server/linking'
 import { decideGatewayApproval, findGatewayApproval } from '@mandate/store'
 import type { GatewayApprovalRow } from '@mandate/store'
@@ -163,11 +163,8 @@ async function runSteps(flow: ApprovalFlow, steps: readonly ApprovalStep[]): Pro
 /** Never framed (catalogue #16), never cached, no Referer carrying the approval id. */
 const pageHeaders: MiddlewareHandler = async (c, next) => {
   await next()
-  c.header('Content-Security-Policy', PAGE_CSP)
-  c.header('X-Frame-Options', 'DENY')
-  c.header('Referrer-Policy', 'no-referrer')
+  for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.header(name, value)
   c.header('Cache-Control', 'no-store')
-  c.header('X-Content-Type-Options', 'nosniff')
 }
 
 /** The approval pages, mounted at `approval.config.path`: `GET` and `POST /<id>`. */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { PAGE_CSP } from '@mandate/core'
+import { PAGE_SECURITY_HEADERS } from '@mandate/core'
 import { accountsRoutes } from './accounts-routes.ts'
 import {
   completeAtProvider,
@@ -45,11 +45,8 @@ const PROVIDER_CALLBACK: readonly ConnectStep[] = [
 /** Never framed (catalogue #16), never cached, no Referer leaking the link id to a provider. */
 const pageHeaders: MiddlewareHandler = async (c, next) => {
   await next()
-  c.header('Content-Security-Policy', PAGE_CSP)
-  c.header('X-Frame-Options', 'DENY')
-  c.header('Referrer-Policy', 'no-referrer')
+  for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.header(name, value)
   c.header('Cache-Control', 'no-store')
-  c.header('X-Content-Type-Options', 'nosniff')
 }
 
 /** The connect pages, under `/connect`: each path a list of named steps. */

@@ -54,10 +54,9 @@ export async function gatewayCommand(argv: readonly string[], io: CommandIo): Pr
   const revocation = standaloneRevocation(config.gateway, settings.issuer, logger)
   const listener = await listen(config)
   const resource = new URL(config.gateway.path, listener.publicUrl).href
-  const gateway = createGateway({
-    ...(await gatewayOptions(config, settings, resource, logger)),
-    ...revocation,
-  })
+  const gateway = await createGatewayOrClose(listener, async () =>
+    createGateway({ ...(await gatewayOptions(config, settings, resource, logger)), ...revocation }),
+  )
   listener.handler = (request) => gateway.fetch(request)
   line(io.stderr, `mandate gateway: ${resource} (${String(settings.upstreams.length)} upstreams)`)
   const reload = policyReloader(load, gateway, logger)
@@ -72,6 +71,20 @@ export async function gatewayCommand(argv: readonly string[], io: CommandIo): Pr
   listener.server.closeAllConnections()
   await gateway.close()
   return 0
+}
+
+/** A failure after the port is bound (e.g. the AS unreachable) must not leave a listener behind. */
+async function createGatewayOrClose(
+  listener: Listener,
+  build: () => Promise<Gateway>,
+): Promise<Gateway> {
+  try {
+    return await build()
+  } catch (error) {
+    listener.server.close()
+    listener.server.closeAllConnections()
+    throw error
+  }
 }
 
 interface GatewaySettings {
@@ -177,7 +190,9 @@ function policyReloader(load: () => MandateConfig, gateway: Gateway, logger: Log
 /** RFC 8414 §3: the token endpoint from the issuer's metadata. */
 async function discoverTokenEndpoint(issuer: string): Promise<string> {
   const url = new URL('/.well-known/oauth-authorization-server', issuer)
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() => {
+    throw new ConfigurationError('gateway.issuer', `cannot reach ${url.origin}`)
+  })
   const metadata = (await response.json().catch(() => ({}))) as { token_endpoint?: unknown }
   if (!response.ok || typeof metadata.token_endpoint !== 'string') {
     throw new ConfigurationError('gateway.issuer', `no token endpoint in ${url.href}`)
