@@ -30,14 +30,16 @@ interface Run {
 async function run(name: string, forward: object): Promise<Run> {
   const dir = tempDir(`mandate-e2e-forward-${name}-`)
   try {
-    const args = ['--data-dir', dir.path]
-    await addUsers(args, ['alice'])
     const config = join(dir.path, 'mandate.json')
     writeFileSync(
       config,
       JSON.stringify({ audit: { forward }, metrics: { enabled: true, port: 0 } }),
     )
-    const serve = await startServe([...args, '--config', config])
+    // One configuration for every command, as an operator has it: the CLI's own events
+    // (`user.added`) are stored and forwarded like serve's.
+    const args = ['--data-dir', dir.path, '--config', config]
+    await addUsers(args, ['alice'])
+    const serve = await startServe(args)
     let metrics = ''
     try {
       const { tokens, code } = await signIn(serve.url.origin, serve.mcpUrl, 'alice')
@@ -125,6 +127,12 @@ void describe('mandate serve: audit forwarding to syslog and OTLP', () => {
     await until(() => syslog.received.length >= stored.length)
     assert.equal(syslog.badFrames, 0)
     assert.equal(syslog.received.length, stored.length)
+    const inOtlp = new Set(otlp.received.map((r) => otlpAttribute(r, 'mandate.audit.hash')))
+    assert.deepEqual(
+      stored.filter((e) => !inOtlp.has(e.hash)).map((e) => `${e.type} ${e.stream}`),
+      [],
+      'every stored event reached the OTLP collector',
+    )
     assert.equal(otlp.received.length, stored.length)
     assert.ok(otlp.paths.every((p) => p === '/v1/logs'))
     assert.ok(otlp.types.every((t) => t.startsWith('application/json')))

@@ -141,7 +141,8 @@ function tcpSender(target: SyslogTarget, maxQueued: number, report: ForwardRepor
       closed = true
       if (retry !== undefined) clearTimeout(retry)
       const deadline = Date.now() + CLOSE_WAIT_MS
-      while (connected && queue.length > 0 && Date.now() < deadline) {
+      // Connected or still connecting (a short-lived CLI closes right after its one event).
+      while (socket !== undefined && queue.length > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
       if (queue.length > 0) report('dropped', queue.splice(0).length)
