@@ -1,7 +1,9 @@
 // Regenerates the results block of docs/performance.md (between the bench-results markers; the
-// prose around it stays) from one results file of `npm run bench`. Usage:
-//   scripts/node24 node bench/render-docs.ts [bench/results/<date-time>.json]
-// Without an argument: the newest full (not --quick) run in bench/results/.
+// prose around it stays) from results files of `npm run bench`. Usage:
+//   scripts/node24 node bench/render-docs.ts [bench/results/<date-time>.json ...]
+// Without an argument: the newest full (not --quick) run in bench/results/. With several (the
+// three back-to-back runs a published figure needs): the goals table over all of them, each
+// goal judged by the median of its per-run ratios, then the tables of the last one.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { replaceBetweenMarkers } from './lib/report.ts'
@@ -13,11 +15,14 @@ const newest = readdirSync(resultsDir)
   .filter((name) => name.endsWith('.json') && !name.endsWith('-quick.json'))
   .sort()
   .at(-1)
-const source = process.argv[2] ?? (newest === undefined ? undefined : `${resultsDir}${newest}`)
-if (source === undefined) {
+const sources = process.argv.slice(2)
+if (sources.length === 0 && newest !== undefined) sources.push(`${resultsDir}${newest}`)
+const last = sources.at(-1)
+if (last === undefined) {
   console.error('no results file: run `npm run bench` first, or name one')
   process.exit(1)
 }
-const results = JSON.parse(readFileSync(source, 'utf8')) as BenchResults
-writeFileSync(docPath, replaceBetweenMarkers(readFileSync(docPath, 'utf8'), results))
-console.log(`docs/performance.md: results block regenerated from ${source}`)
+const runs = sources.map((source) => JSON.parse(readFileSync(source, 'utf8')) as BenchResults)
+const results = runs.at(-1) as BenchResults
+writeFileSync(docPath, replaceBetweenMarkers(readFileSync(docPath, 'utf8'), results, runs))
+console.log(`docs/performance.md: results block regenerated from ${sources.join(', ')}`)

@@ -9,6 +9,7 @@ import {
   replaceBetweenMarkers,
 } from '../bench/lib/report.ts'
 import type { BenchResults } from '../bench/lib/report.ts'
+import { median, renderGoals } from '../bench/lib/goals.ts'
 
 // docs/performance.md is generated from `npm run bench` output (issue 18): the generator must
 // give the expected markdown for a fixed results file. No speed is asserted anywhere here.
@@ -55,5 +56,60 @@ describe('bench docs generation', () => {
       name: 'Error',
       message: /bench-results markers not found/,
     })
+  })
+})
+
+describe('bench goals over several runs', () => {
+  // A copy of the fixture with the MCP (c) and anchor req/s and the vault ops/s replaced.
+  const run = (anchor: number, c: number, vaultOps: number): BenchResults => {
+    const copy = structuredClone(results)
+    for (const row of copy.scenarios.mcp?.rows ?? []) {
+      if (row.variant === 'a0') row.rps = anchor
+      if (row.variant === 'c') row.rps = c
+    }
+    const read = copy.scenarios.vault?.rows.find((r) => r.name.startsWith('getFreshCredential'))
+    if (read !== undefined) read.opsPerSecond = vaultOps
+    return copy
+  }
+  const goalRow = (lines: string[], name: string): string[] =>
+    (lines.find((line) => line.startsWith(`| ${name} |`)) ?? '').split(' | ')
+
+  it('takes the median of the per-run ratios, not the ratio of medians', () => {
+    // Ratios 1.40, 1.20, 1.35: median 1.35 (met). Ratio of median req/s would be 1300/1000 = 1.30.
+    const runs = [run(1000, 1400, 5000), run(2000, 2400, 5000), run(800, 1080, 5000)]
+    const row = goalRow(renderGoals(runs), 'MCP (c) JWT ÷ (a0) SDK as documented, 16 clients')
+    assert.deepEqual(row.slice(1), ['1.40×', '1.20×', '1.35×', '1.35×', '≥ 1.30×', 'yes |'])
+  })
+
+  it('says "no" when the median misses a minimum, and judges maximums the other way', () => {
+    const runs = [run(1000, 1200, 5000), run(1000, 1250, 4000), run(1000, 1400, 6000)]
+    const mcp = goalRow(renderGoals(runs), 'MCP (c) JWT ÷ (a0) SDK as documented, 16 clients')
+    assert.deepEqual(mcp.slice(-3), ['1.25×', '≥ 1.30×', 'no |'])
+    // Vault: 20000 ÷ (5000, 4000, 6000) = 4.00, 5.00, 3.33; median 4.00 meets "≤ 4".
+    const vault = goalRow(
+      renderGoals(runs),
+      'Vault read, PostgreSQL, 32 callers ÷ two raw AES-GCM decryptions',
+    )
+    assert.deepEqual(vault.slice(1), ['4.00×', '5.00×', '3.33×', '4.00×', '≤ 4.00×', 'yes |'])
+    const slower = goalRow(
+      renderGoals([run(1000, 1300, 4000)]),
+      'Vault read, PostgreSQL, 32 callers ÷ two raw AES-GCM decryptions',
+    )
+    assert.deepEqual(slower.slice(-3), ['5.00×', '≤ 4.00×', 'no |'])
+  })
+
+  it('leaves a goal unjudged when no run measured it', () => {
+    // The fixture has no gateway scenario and its revocation run failed.
+    const row = goalRow(renderGoals([results]), 'Gateway ÷ direct, req/s at 64 clients')
+    assert.deepEqual(row.slice(1), ['—', '—', '≥ 0.90×', '— |'])
+    assert.equal(median([undefined, 3, 1]), 2)
+    assert.equal(median([undefined]), undefined)
+  })
+
+  it("puts the goals table before the last run's tables when runs are given", () => {
+    const text = renderResults(results, [results, results])
+    assert.match(text, /^#### Goals: median of 2 run\(s\)/)
+    assert.ok(text.indexOf('| goal |') < text.indexOf('Run 2026-12-04T10:00:00.000Z'))
+    assert.ok(!renderResults(results).includes('#### Goals'))
   })
 })

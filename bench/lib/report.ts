@@ -1,6 +1,7 @@
 // Renders a results file of `npm run bench` (bench/results/<date>.json) as markdown: machine
 // details and one table of ratios per scenario. Pure: the same JSON always gives the same text,
 // so docs/performance.md can be regenerated from a stored run (bench/render-docs.ts).
+import { renderGoals } from './goals.ts'
 
 export interface McpRow {
   variant: string
@@ -237,10 +238,25 @@ function others(results: BenchResults): string[] {
   return out
 }
 
-/** The markdown for one run: machine details, then a table per scenario that ran. */
-export function renderResults(results: BenchResults): string {
+/**
+ * The markdown for one run: machine details, then a table per scenario that ran. With `runs`
+ * (the runs to judge the goals by, `results` among them), a table of the goals first: each
+ * goal's ratio per run and its median.
+ */
+export function renderResults(results: BenchResults, runs: readonly BenchResults[] = []): string {
   const { mcp: m, tokenEndpoint: t, vault: v } = results.scenarios
-  const lines = [...machine(results)]
+  const lines: string[] = []
+  if (runs.length > 0) {
+    lines.push(
+      `#### Goals: median of ${String(runs.length)} run(s), ${runs.map((r) => r.date).join(', ')}`,
+      '',
+      ...renderGoals(runs),
+      '',
+      'The tables below are those of the last of these runs.',
+      '',
+    )
+  }
+  lines.push(...machine(results))
   if (m !== undefined) lines.push('', ...mcp(m))
   if (t !== undefined) lines.push('', ...token(t))
   if (v !== undefined) lines.push('', ...vault(v))
@@ -253,9 +269,13 @@ export function renderResults(results: BenchResults): string {
 }
 
 /** Replaces what lies between the markers in `doc` with the rendered results; prose stays. */
-export function replaceBetweenMarkers(doc: string, results: BenchResults): string {
+export function replaceBetweenMarkers(
+  doc: string,
+  results: BenchResults,
+  runs: readonly BenchResults[] = [],
+): string {
   const begin = doc.indexOf(BEGIN_MARKER)
   const end = doc.indexOf(END_MARKER)
   if (begin < 0 || end < begin) throw new Error('bench-results markers not found in the document')
-  return `${doc.slice(0, begin + BEGIN_MARKER.length)}\n\n${renderResults(results)}\n${doc.slice(end)}`
+  return `${doc.slice(0, begin + BEGIN_MARKER.length)}\n\n${renderResults(results, runs)}\n${doc.slice(end)}`
 }
