@@ -11,9 +11,10 @@ import type { Store } from '@mandate/store'
 import { backends } from '../../../test/support/stores.ts'
 
 // findVaultCredential is the read path of every tool call (issue 18): compiled once and, on
-// PostgreSQL, run as a named prepared statement. It must return exactly what a plain query
-// returns, bind fresh values on every call, stay bound to `sub` (catalogue #200) and survive a
-// column being added while connections keep their prepared statement (rolling upgrade).
+// PostgreSQL, concurrent lookups share one named prepared statement. It must return exactly what
+// a plain query returns, bind fresh values on every call, hand each caller only the row of its
+// own `sub`, provider and account (catalogue #200) and survive a column being added while
+// connections keep their prepared statement (rolling upgrade).
 const row = (id: string, sub: string, account: string, isDefault: number) => ({
   id,
   sub,
@@ -48,6 +49,8 @@ for (const backend of backends()) {
       await insertVaultCredential(store, row('c-alice-1', 'alice', 'work', 1))
       await insertVaultCredential(store, row('c-alice-2', 'alice', 'home', 0))
       await insertVaultCredential(store, row('c-bob-1', 'bob', 'bob-gh', 1))
+      await insertVaultCredential(store, row('c-dave-2', 'dave', 'old', 0))
+      await insertVaultCredential(store, row('c-dave-1', 'dave', 'main', 1))
     })
     after(async () => {
       if (skip !== false) return
@@ -76,6 +79,57 @@ for (const backend of backends()) {
       assert.equal(await findVaultCredential(store, 'alice', 'github', 'bob-gh'), undefined)
       assert.equal(await findVaultCredential(store, 'carol', 'github'), undefined)
       assert.equal(await findVaultCredential(store, 'alice', 'gitlab'), undefined)
+    })
+
+    it(
+      'hands each concurrent lookup only its own row (one batch on PostgreSQL)',
+      { skip },
+      async () => {
+        const lookups = [
+          ['alice', undefined, 'c-alice-1'],
+          ['bob', undefined, 'c-bob-1'],
+          ['alice', 'home', 'c-alice-2'],
+          ['alice', 'bob-gh', undefined],
+          ['bob', 'work', undefined],
+          ['carol', undefined, undefined],
+          ['alice', undefined, 'c-alice-1'],
+        ] as const
+        // 150 lookups in one turn also cover the split into several statements.
+        const rounds = Array.from({ length: 150 / lookups.length + 1 }, () => lookups).flat()
+        const otherProvider = findVaultCredential(store, 'alice', 'gitlab')
+        const found = await Promise.all(
+          rounds.map(([sub, account]) => findVaultCredential(store, sub, 'github', account)),
+        )
+        assert.deepEqual(
+          found.map((credential) => credential?.id),
+          rounds.map(([, , id]) => id),
+        )
+        assert.equal(await otherProvider, undefined)
+        assert.deepEqual(found[0], await getVaultCredential(store, 'alice', 'c-alice-1'))
+        // Dave's non-default account is stored first: the default lookup must still skip its row,
+        // whichever order the lookups come in.
+        for (const defaultFirst of [true, false]) {
+          const early = defaultFirst ? findVaultCredential(store, 'dave', 'github') : undefined
+          const old = findVaultCredential(store, 'dave', 'github', 'old')
+          const late = defaultFirst ? undefined : findVaultCredential(store, 'dave', 'github')
+          assert.equal((await old)?.id, 'c-dave-2')
+          assert.equal((await (early ?? late))?.id, 'c-dave-1')
+        }
+        assert.equal((await findVaultCredential(store, 'dave', 'github'))?.id, 'c-dave-1')
+      },
+    )
+
+    it('fails every lookup of a batch whose query fails', { skip }, async () => {
+      const broken = await openStore(backend.options())
+      await broken.close()
+      const results = await Promise.allSettled([
+        findVaultCredential(broken, 'alice', 'github'),
+        findVaultCredential(broken, 'bob', 'github'),
+      ])
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['rejected', 'rejected'],
+      )
     })
 
     it('keeps working after a column is added to the table', { skip }, async () => {

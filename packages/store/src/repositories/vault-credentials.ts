@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely'
 import type { Store } from '../store.ts'
 import type { VaultCredentialTable } from '../schema.ts'
 import { preparedQuery } from '../lib/prepared-query.ts'
+import { batchedCredentialLookup } from './vault-credential-batch.ts'
 
 /** A stored third-party credential; `secret` is a vault envelope. */
 export type VaultCredentialRow = Selectable<VaultCredentialTable>
@@ -57,15 +58,29 @@ export async function findVaultCredential(
   provider: string,
   account?: string,
 ): Promise<VaultCredentialRow | undefined> {
-  // The read path of every tool call (getFreshCredential): built once, prepared on PostgreSQL.
+  // The read path of every tool call (getFreshCredential): on PostgreSQL concurrent reads share
+  // one prepared statement and round trip; on SQLite (in-process, no round trip) one each.
+  return store.kind === 'postgres'
+    ? findBatched(store, sub, provider, account ?? null)
+    : findOne(store, sub, provider, account ?? null)
+}
+
+/** One lookup, built once and prepared on PostgreSQL. */
+async function findOne(
+  store: Store,
+  sub: string,
+  provider: string,
+  account: string | null,
+): Promise<VaultCredentialRow | undefined> {
   const { rows } =
-    account === undefined
+    account === null
       ? await findDefault(store.db, sub, provider)
       : await findAccount(store.db, sub, provider, account)
   return rows[0]
 }
 
 const ROW_COLUMNS = [...METADATA_COLUMNS, 'secret'] as const
+const findBatched = batchedCredentialLookup(ROW_COLUMNS, findOne)
 const findDefault = preparedQuery(2, (db, sub: string, provider: string) =>
   db
     .selectFrom('vault_credentials')

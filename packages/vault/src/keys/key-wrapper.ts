@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { VaultError } from '../errors.ts'
 import type { KeyRing } from './key-ring.ts'
 
@@ -29,10 +30,19 @@ export function keyRingWrapper(
   ring: KeyRing,
   { randomIv = () => randomBytes(IV_BYTES) }: { randomIv?: () => Uint8Array } = {},
 ): KeyWrapper {
-  const kek = (version: number): Uint8Array => {
-    const key = ring.keys.get(version)
-    if (key === undefined) {
+  // One KeyObject per KEK, made on first use: handing Node raw key bytes costs more than the
+  // AES-GCM work itself on every cipher (docs/performance.md). The KEK bytes stay in the ring for
+  // the process lifetime anyway; a ring replaced on reload takes its KeyObjects with it.
+  const imported = new WeakMap<Uint8Array, KeyObject>()
+  const kek = (version: number): KeyObject => {
+    const bytes = ring.keys.get(version)
+    if (bytes === undefined) {
       throw new VaultError('ERR_VAULT_KEY_UNKNOWN', `key version ${String(version)} is not loaded`)
+    }
+    let key = imported.get(bytes)
+    if (key === undefined) {
+      key = createSecretKey(bytes)
+      imported.set(bytes, key)
     }
     return key
   }
@@ -48,7 +58,7 @@ export function keyRingWrapper(
 
 /** AES-256-GCM encryption; returns `iv ‖ ciphertext ‖ tag`. */
 export function gcmSeal(
-  key: Uint8Array,
+  key: Uint8Array | KeyObject,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
@@ -65,7 +75,11 @@ export function gcmSeal(
  * is returned (catalogue #194).
  * @throws VaultError `ERR_VAULT_DECRYPT_FAILED` on any mismatch (wrong key, AAD or bytes).
  */
-export function gcmOpen(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+export function gcmOpen(
+  key: Uint8Array | KeyObject,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
   if (sealed.length < IV_BYTES + TAG_BYTES) {
     throw new VaultError('ERR_VAULT_DECRYPT_FAILED', 'ciphertext is truncated')
   }
