@@ -1,12 +1,13 @@
 // In-process cost of one tools/call through each front door (no sockets, one thread): isolates
 // the toolkit's own overhead from HTTP and load-generator noise. Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/mcp-server/micro.ts [iterations]
-// (ONLY_C=1 measures only @mandate/server, e.g. under --cpu-prof.)
+// (ONLY_C=1 measures only @mandate/server with JWT, ONLY_D=1 only with JWT + DPoP, e.g. under
+// --cpu-prof; the DPoP proofs are signed before the clock starts.)
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { randomUUID } from 'node:crypto'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { createHash, randomUUID } from 'node:crypto'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createProtectedMcpHandler, defineTool } from '@mandate/server'
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server'
 import * as z from 'zod'
@@ -34,45 +35,84 @@ const echo = defineTool(
   }),
 )
 const plain = createMcpHandler(factory, { responseMode: 'json' })
-const guarded = createProtectedMcpHandler({
-  resource,
-  authorizationServers: [issuer],
-  verifier: { jwt: { issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] } },
-  tools: [echo],
-  factory: (ctx) => {
-    const s = new McpServer({ name: 'b', version: '1' })
-    ctx.registerTools(s, [echo])
-    return s
-  },
-  mcp: { responseMode: 'json' },
-})
-const token = await new SignJWT({ client_id: 'c', scope: 'bench' })
-  .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k' })
-  .setIssuer(issuer)
-  .setSubject('u')
-  .setAudience(resource)
-  .setIssuedAt()
-  .setJti(randomUUID())
-  .setExpirationTime('1h')
-  .sign(privateKey)
+const protect = (dpop: boolean): ReturnType<typeof createProtectedMcpHandler> =>
+  createProtectedMcpHandler({
+    resource,
+    authorizationServers: [issuer],
+    verifier: { jwt: { issuers: [{ issuer, jwksUri: `${issuer}/jwks` }] } },
+    tools: [echo],
+    factory: (ctx) => {
+      const s = new McpServer({ name: 'b', version: '1' })
+      ctx.registerTools(s, [echo])
+      return s
+    },
+    mcp: { responseMode: 'json' },
+    ...(dpop ? { dpop: { required: true } } : {}),
+  })
+const guarded = protect(false)
+const dpopGuarded = protect(true)
+const dpopKeys = await generateKeyPair('ES256')
+const dpopJwk = await exportJWK(dpopKeys.publicKey)
+const mint = (bound: boolean): Promise<string> =>
+  new SignJWT({ client_id: 'c', scope: 'bench', ...(bound ? { cnf: { jkt } } : {}) })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k' })
+    .setIssuer(issuer)
+    .setSubject('u')
+    .setAudience(resource)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime('1h')
+    .sign(privateKey)
+const jkt = await calculateJwkThumbprint(dpopJwk)
+const token = await mint(false)
+const boundToken = await mint(true)
+const ath = createHash('sha256').update(boundToken).digest('base64url')
+const proofs: string[] = []
+const onlyC = process.env['ONLY_C'] !== undefined
+const onlyD = process.env['ONLY_D'] !== undefined
+if (!onlyC) {
+  for (let i = 0; i < 2 * (iterations + 501); i++) {
+    proofs.push(
+      await new SignJWT({ htm: 'POST', htu: resource, jti: randomUUID(), ath })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: dpopJwk })
+        .setIssuedAt()
+        .sign(dpopKeys.privateKey),
+    )
+  }
+}
+// The envelope the SDK v2 client sends for tools/call at 2026-07-28, as in run.ts.
 const body = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
   method: 'tools/call',
-  params: { name: 'echo', arguments: { text: 'hi' } },
+  params: {
+    name: 'echo',
+    arguments: { text: 'hi' },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+  jsonrpc: '2.0',
+  id: 0,
 })
-const request = (auth: boolean): Request =>
+const request = (auth: 'none' | 'bearer' | 'dpop'): Request =>
   new Request(resource, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-11-25',
-      ...(auth ? { authorization: `Bearer ${token}` } : {}),
+      'mcp-method': 'tools/call',
+      'mcp-name': 'echo',
+      'mcp-protocol-version': '2026-07-28',
+      ...(auth === 'bearer' ? { authorization: `Bearer ${token}` } : {}),
+      ...(auth === 'dpop' ? { authorization: `DPoP ${boundToken}`, dpop: proofs.pop() ?? '' } : {}),
     },
     body,
   })
 const measure = async (name: string, call: () => Promise<Response>): Promise<void> => {
+  const first = await call()
+  if (first.status !== 200)
+    throw new Error(`${name}: ${String(first.status)} ${await first.text()}`)
   for (let i = 0; i < 500; i++) await (await call()).text()
   const start = process.cpuUsage()
   const t0 = performance.now()
@@ -83,10 +123,11 @@ const measure = async (name: string, call: () => Promise<Response>): Promise<voi
   )
 }
 for (let round = 0; round < 2; round++) {
-  if (process.env['ONLY_C'] === undefined)
-    await measure('(a) no auth        ', () => plain.fetch(request(false)))
-  await measure('(c) @mandate/server', () => guarded.fetch(request(true)))
+  if (!onlyC && !onlyD) await measure('(a) no auth        ', () => plain.fetch(request('none')))
+  if (!onlyD) await measure('(c) @mandate/server', () => guarded.fetch(request('bearer')))
+  if (!onlyC) await measure('(d) same + DPoP    ', () => dpopGuarded.fetch(request('dpop')))
 }
 await plain.close()
 await guarded.close()
+await dpopGuarded.close()
 server.close()

@@ -5,6 +5,7 @@ import type {
   ToolCallback,
 } from '@modelcontextprotocol/server'
 import type { McpIdentity } from './identity.ts'
+import { withJsonSchemaOnce } from './lib/json-schema-once.ts'
 import { freezeAccess } from './linking/linked-access.ts'
 import type { LinkedAccess } from './linking/linked-access.ts'
 import { withDeclaredAccess } from './linking/lib/declared-access.ts'
@@ -104,7 +105,12 @@ export function defineTool<InputArgs extends StandardSchemaWithJSON | undefined 
   config: ToolConfig<InputArgs>,
   handler: ToolCallback<InputArgs>,
 ): ProtectedTool {
-  const { requires, access: declared, task, ...rest } = config
+  const { requires, access: declared, task, ...given } = config
+  // Converted to JSON Schema once here, not on every per-request server (docs/performance.md).
+  const rest =
+    given.inputSchema === undefined
+      ? given
+      : { ...given, inputSchema: withJsonSchemaOnce(given.inputSchema) }
   const toolConfig =
     requires === undefined
       ? rest

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
-import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose'
-import type { CryptoKey, JWK, JWTHeaderParameters } from 'jose'
 import { canonicalUrl } from '@mandate/core'
 import type { DpopNonces } from './dpop-nonces.ts'
 import { DpopProofError } from './dpop-proof-error.ts'
+import { verifyProofJws } from './verify-proof-jws.ts'
 
 /** Asymmetric algorithms accepted for proofs by default (catalogue #108). */
 export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const
@@ -30,24 +29,6 @@ export interface DpopCheck {
   now?: () => number
 }
 
-// Clients sign every proof with the same key: importing it and hashing its thumbprint once,
-// instead of per request, halves the cost of a proof check. Entries are public keys only (jose's
-// EmbeddedJWK refuses private ones before anything is cached), bounded in number.
-const keyCache = new Map<string, { key: CryptoKey; jkt: string }>()
-const MAX_KEYS = 1_000
-
-async function embeddedKey(header: JWTHeaderParameters): Promise<{ key: CryptoKey; jkt: string }> {
-  const jwk = header.jwk
-  const id = `${String(header.alg)}\0${JSON.stringify(jwk)}`
-  const hit = keyCache.get(id)
-  if (hit !== undefined) return hit
-  const key = await EmbeddedJWK(header)
-  const entry = { key, jkt: await calculateJwkThumbprint(jwk as JWK, 'sha256') }
-  if (keyCache.size >= MAX_KEYS) keyCache.delete(keyCache.keys().next().value ?? '')
-  keyCache.set(id, entry)
-  return entry
-}
-
 /**
  * Validates a DPoP proof at a resource server (RFC 9449 §4.3 and §7.1). Order matters: the
  * signature first, then the claims, the nonce, replay, and only then the key binding, so that a
@@ -57,18 +38,9 @@ async function embeddedKey(header: JWTHeaderParameters): Promise<{ key: CryptoKe
 export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }> {
   const nowMs = (check.now ?? Date.now)()
   let payload: Record<string, unknown>
-  let jkt = ''
+  let jkt: string
   try {
-    const result = await jwtVerify(
-      check.proof,
-      async (header) => {
-        const entry = await embeddedKey(header)
-        jkt = entry.jkt
-        return entry.key
-      },
-      { typ: 'dpop+jwt', algorithms: [...check.algorithms], currentDate: new Date(nowMs) },
-    )
-    payload = result.payload
+    ;({ payload, jkt } = await verifyProofJws(check.proof, check.algorithms, nowMs))
   } catch (cause) {
     throw new DpopProofError('invalid_dpop_proof', 'invalid dpop proof', cause)
   }
@@ -77,11 +49,8 @@ export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }
     fail('dpop proof jti missing')
   if (htm !== check.method) fail('dpop proof htm mismatch')
   // §4.3 item 9: compare without query and fragment, scheme and host normalised.
-  if (
-    typeof htu !== 'string' ||
-    canonicalUrl(htu) === undefined ||
-    canonicalUrl(htu) !== canonicalUrl(check.url)
-  ) {
+  const expectedHtu = canonicalEndpoint(check.url)
+  if (typeof htu !== 'string' || expectedHtu === undefined || canonicalUrl(htu) !== expectedHtu) {
     fail('dpop proof htu mismatch')
   }
   const now = nowMs / 1000
@@ -102,6 +71,13 @@ export async function verifyDpopProof(check: DpopCheck): Promise<{ jkt: string }
   if (!(await check.replay(`dpop:${key}`, ttlMs))) fail('dpop proof replayed')
   if (jkt !== check.expectedJkt) fail('dpop key does not match token binding')
   return { jkt }
+}
+
+// The endpoint's URL is the same on every call: its canonical form is kept (one entry).
+let endpoint: { url: string; canonical: string | undefined } | undefined
+function canonicalEndpoint(url: string): string | undefined {
+  if (endpoint?.url !== url) endpoint = { url, canonical: canonicalUrl(url) }
+  return endpoint.canonical
 }
 
 function fail(reason: string): never {
