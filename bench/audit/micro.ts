@@ -173,7 +173,7 @@ try {
     const on: number[] = []
     const alone: number[] = []
     for (let round = 0; round < rounds; round++) {
-      alone.push(await sinkAlone(store, calls * 5))
+      if (only === undefined || only === 'sink') alone.push(await sinkAlone(store, calls * 5))
       if (only === undefined || only === 'off') off.push(await measure(store, false, calls))
       if (only === undefined || only === 'on') on.push(await measure(store, true, calls))
       process.stdout.write(

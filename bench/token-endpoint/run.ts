@@ -13,6 +13,12 @@ const CONNECTIONS = 16
 const VERIFIER = 'bench-verifier-bench-verifier-bench-verifier-0123'
 const REDIRECT = 'http://127.0.0.1:7777/callback'
 const server = fileURLToPath(new URL('./server.ts', import.meta.url))
+// MANDATE_BENCH_CPU_PROF=<dir>: each server child writes a V8 CPU profile there when it stops.
+const profiles = process.env['MANDATE_BENCH_CPU_PROF']
+// MANDATE_BENCH_KINDS=bare-memory,mandate-sqlite: run only these servers (default: all three).
+const KINDS = (process.env['MANDATE_BENCH_KINDS'] ?? 'bare-memory,mandate-sqlite,mandate-postgres')
+  .split(',')
+  .filter((kind) => kind !== '')
 
 interface Result {
   kind: string
@@ -51,6 +57,7 @@ async function start(kind: string): Promise<{
     [
       '--conditions=@mandate/source',
       '--disable-warning=ExperimentalWarning',
+      ...(profiles === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profiles}`]),
       server,
       kind,
       String(COUNT),
@@ -118,7 +125,7 @@ async function load(
 }
 
 const results: Result[] = []
-for (const kind of ['bare-memory', 'mandate-sqlite', 'mandate-postgres']) {
+for (const kind of KINDS) {
   const instance = await start(kind)
   const tokenPath = kind === 'bare-memory' ? '/token' : '/oauth/token'
   for (const grant of ['authorization_code', 'refresh_token']) {

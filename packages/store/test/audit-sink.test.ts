@@ -218,5 +218,25 @@ for (const backend of backends()) {
         assert.equal(rows[1]?.scope_granted, 'notes:read')
       },
     )
+
+    it(
+      'detail: the other fields as sorted JSON, secret-named ones dropped, on both paths',
+      { skip },
+      async () => {
+        const { sink } = open({})
+        // Written key by key; a top-level `toJSON` (here a Date) is serialised through an object.
+        const fields = { zeta: 1, alpha: ['a', null], fn: () => 1, __proto__x: { b: 2 } }
+        sink.emit({ type: 'token.issued', ...fields, client_secret: 'opaque-secret' })
+        const when = new Date(5)
+        sink.emit({ type: 'token.issued', ...fields, when, refresh_token: 'opaque-refresh' })
+        await sink.close()
+        const rows = (await queryAuditEvents(store, {})).filter((e) => e.stream === sink.stream)
+        const plain = '{"__proto__x":{"b":2},"alpha":["a",null],"zeta":1}'
+        assert.equal(rows[0]?.detail, plain)
+        const dated = `{"__proto__x":{"b":2},"alpha":["a",null],"when":${JSON.stringify(when)},"zeta":1}`
+        assert.equal(rows[1]?.detail, dated)
+        assert.equal(JSON.stringify(rows).includes('opaque-'), false, 'a secret was stored')
+      },
+    )
   })
 }

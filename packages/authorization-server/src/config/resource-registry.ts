@@ -51,9 +51,14 @@ export function createResourceRegistry(
     }
     byCanonical.set(resource.canonical, resource)
   }
+  // A resource named exactly as configured (the usual case, on every token request) needs no
+  // URL parsing: its canonical form is the configured one by construction.
+  const byUrl = new Map([...byCanonical.values()].map((resource) => [resource.url, resource]))
   const find = (indicator: string | undefined): ConfiguredResource | undefined => {
     // RFC 8707 §2: a resource indicator never carries a fragment.
     if (indicator === undefined || indicator.includes('#')) return undefined
+    const exact = byUrl.get(indicator)
+    if (exact !== undefined) return exact
     const key = canonicalUrl(indicator)
     return key === undefined ? undefined : byCanonical.get(key)
   }

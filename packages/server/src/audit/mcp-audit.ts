@@ -60,9 +60,9 @@ export async function auditToolCalls(
       outcome: call.denial === undefined ? 'allowed' : 'denied',
       tool: call.name.slice(0, 200),
       server: context.server,
-      ...(call.denial === undefined ? {} : { reason: denialReason(call.denial.failure) }),
-      ...(audit.hashArguments === true ? { args_sha256: hashArguments(call.args) } : {}),
     }
+    if (call.denial !== undefined) event.reason = denialReason(call.denial.failure)
+    if (audit.hashArguments === true) event.args_sha256 = hashArguments(call.args)
     try {
       await audit.record(event)
     } catch {
@@ -104,20 +104,27 @@ export async function auditRefusal(
   return response
 }
 
-function identityFields(identity: McpIdentity, userAgent: string | null) {
-  return {
+/** The caller's part of an event, built field by field: no spread of throw-away objects. */
+function identityFields(identity: McpIdentity, userAgent: string | null): IdentityFields {
+  const fields: IdentityFields = {
     time: new Date().toISOString(),
     sub: identity.sub,
     client_id: identity.clientId,
     issuer: identity.issuer,
     scope_granted: identity.scopes.join(' '),
-    ...(identity.acr === undefined ? {} : { acr: identity.acr }),
-    ...(identity.amr.length === 0 ? {} : { amr: [...identity.amr] }),
-    ...(identity.act === undefined ? {} : { act: { ...identity.act } }),
-    ...(identity.principal === 'machine' ? { principal: 'machine' as const } : {}),
-    ...(userAgent === null ? {} : { user_agent: userAgent.slice(0, 500) }),
   }
+  if (identity.acr !== undefined) fields.acr = identity.acr
+  if (identity.amr.length > 0) fields.amr = [...identity.amr]
+  if (identity.act !== undefined) fields.act = { ...identity.act }
+  if (identity.principal === 'machine') fields.principal = 'machine'
+  if (userAgent !== null) fields.user_agent = userAgent.slice(0, 500)
+  return fields
 }
+
+type IdentityFields = Pick<
+  McpAuditRecord,
+  'time' | 'issuer' | 'scope_granted' | 'acr' | 'amr' | 'act' | 'principal' | 'user_agent'
+> & { sub: string; client_id: string }
 
 /** SHA-256 (hex) of the arguments as JSON with sorted keys. */
 function hashArguments(args: unknown): string {

@@ -46,19 +46,35 @@ function compileOnce<Row, Params extends readonly unknown[]>(
     { length: arity },
     (_, i) => `\u0000mandate-param-${String(i)}\u0000`,
   )
-  const compiled = new WeakMap<Kysely<Database>, CompiledQuery<Row>>()
+  const compiled = new WeakMap<Kysely<Database>, PlacedQuery>()
   return (db, ...params) => {
     let query = compiled.get(db)
     if (query === undefined) {
       // The placeholders are strings whatever the parameters' types: they are only bound
       // values in the compiled SQL and never reach the database.
-      query = build(db, ...(placeholders as unknown as Params)).compile()
+      const built = build(db, ...(placeholders as unknown as Params)).compile()
+      query = {
+        sql: `${prefix}${built.sql}`,
+        parameters: built.parameters,
+        slots: built.parameters.map((value) =>
+          typeof value === 'string' ? placeholders.indexOf(value) : -1,
+        ),
+      }
       compiled.set(db, query)
     }
-    const parameters = query.parameters.map((value) => {
-      const index = typeof value === 'string' ? placeholders.indexOf(value) : -1
-      return index < 0 ? value : params[index]
-    })
-    return db.executeQuery<Row>(CompiledQuery.raw(`${prefix}${query.sql}`, parameters))
+    const { parameters, slots } = query
+    const values = new Array<unknown>(slots.length)
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] ?? -1
+      values[i] = slot < 0 ? parameters[i] : params[slot]
+    }
+    return db.executeQuery<Row>(CompiledQuery.raw(query.sql, values))
   }
+}
+
+/** A compiled query and, per bound value, the index of the parameter it takes (-1: constant). */
+interface PlacedQuery {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+  readonly slots: readonly number[]
 }

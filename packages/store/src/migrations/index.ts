@@ -14,6 +14,8 @@ import * as providers from './202612041400-providers.ts'
 import * as audit from './202612041600-audit.ts'
 import * as userRoles from './202612041900-user-roles.ts'
 import * as gatewayApprovals from './202612042000-gateway-approvals.ts'
+import * as auditUnusedIndexes from './202612042200-audit-unused-indexes.ts'
+import * as oidcPartialIndexes from './202612050000-oidc-partial-indexes.ts'
 
 /**
  * Every migration, named `YYYYMMDDhhmm-what` so that lexical order is creation order. A
@@ -36,6 +38,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '202612041600-audit': audit,
   '202612041900-user-roles': userRoles,
   '202612042000-gateway-approvals': gatewayApprovals,
+  '202612042200-audit-unused-indexes': auditUnusedIndexes,
+  '202612050000-oidc-partial-indexes': oidcPartialIndexes,
 }
 
 /** Kysely's migration provider over {@link MIGRATIONS}. */

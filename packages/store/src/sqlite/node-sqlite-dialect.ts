@@ -55,43 +55,50 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 // Statements are prepared once per distinct SQL text and reused: the queries of a hot path are
-// few and fixed, and preparing is a large share of a small query's cost.
+// few and fixed, and preparing is a large share of a small query's cost. The adapted statement
+// is cached with them: whether it returns rows (`columns()` builds a descriptor per column) is
+// asked once, not on every execution.
 const STATEMENT_CACHE_SIZE = 256
 
 function adaptDatabase(database: DatabaseSync): SqliteDatabase {
-  const cache = new Map<string, StatementSync>()
-  const prepare = (sql: string): StatementSync => {
-    const cached = cache.get(sql)
-    if (cached !== undefined) {
-      // Refresh its place: the map's insertion order is the eviction order.
-      cache.delete(sql)
-      cache.set(sql, cached)
-      return cached
-    }
-    const statement = database.prepare(sql)
-    cache.set(sql, statement)
-    if (cache.size > STATEMENT_CACHE_SIZE) {
-      const oldest = cache.keys().next()
-      if (oldest.done !== true) cache.delete(oldest.value)
-    }
-    return statement
-  }
+  const cache = new Map<string, SqliteStatement>()
   return {
     close: () => {
       cache.clear()
       database.close()
     },
     prepare: (sql: string): SqliteStatement => {
-      const statement = prepare(sql)
-      const params = (parameters: readonly unknown[]) => parameters.map(toSqliteValue)
-      return {
-        reader: statement.columns().length > 0,
-        all: (parameters) => statement.all(...params(parameters)),
-        run: (parameters) => statement.run(...params(parameters)),
-        iterate: (parameters) => statement.iterate(...params(parameters)),
+      const cached = cache.get(sql)
+      if (cached !== undefined) {
+        // Refresh its place: the map's insertion order is the eviction order.
+        cache.delete(sql)
+        cache.set(sql, cached)
+        return cached
       }
+      const statement = adaptStatement(database.prepare(sql))
+      cache.set(sql, statement)
+      if (cache.size > STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next()
+        if (oldest.done !== true) cache.delete(oldest.value)
+      }
+      return statement
     },
   }
+}
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...toSqliteValues(parameters)),
+    run: (parameters) => statement.run(...toSqliteValues(parameters)),
+    iterate: (parameters) => statement.iterate(...toSqliteValues(parameters)),
+  }
+}
+
+function toSqliteValues(parameters: readonly unknown[]): SQLInputValue[] {
+  const values = new Array<SQLInputValue>(parameters.length)
+  for (let i = 0; i < parameters.length; i++) values[i] = toSqliteValue(parameters[i])
+  return values
 }
 
 function toSqliteValue(value: unknown): SQLInputValue {
