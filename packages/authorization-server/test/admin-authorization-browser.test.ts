@@ -1,6 +1,7 @@
 // Who may use the operator console and its forms (issue 16), with real browser sessions: a
 // non-operator gets 403 on every /admin route and action; an operator without a second factor
 // is sent to enrol; every console and account form refuses a missing or foreign CSRF token.
+// Every refusal of a signed-in user is audited (`admin.action`, denied, with the reason).
 // Each refusal has its positive control in the same setup.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -66,6 +67,15 @@ void describe('operator console: authorization and CSRF', { skip }, () => {
   }
   const post = (context: BrowserContext, path: string, form: Record<string, string>) =>
     context.request.post(url(path), { form, maxRedirects: 0 })
+  /** The routes of the refusals audited for `username` with `reason` (`admin.action`, denied). */
+  const refusals = async (username: string, reason: string): Promise<string[]> => {
+    const sub = (await env.h.server.users.findByUsername(username))?.id
+    return env.h.audit.flatMap((e) =>
+      e.type === 'admin.action' && e.outcome === 'denied' && e.sub === sub && e.reason === reason
+        ? [e.action]
+        : [],
+    )
+  }
 
   void it('a non-operator gets 403 on every /admin route and action', async () => {
     for (const section of ['', ...ADMIN_PAGES.map((s) => `/${s}`), '/audit/export']) {
@@ -84,6 +94,11 @@ void describe('operator console: authorization and CSRF', { skip }, () => {
       assert.equal(refused.status(), 403, action)
     }
     assert.equal(await env.h.server.users.findByUsername('nick-made'), undefined)
+    // Each refusal is audited with the user and the route; the operator's requests are not.
+    const nick = await refusals('nick', 'not_operator')
+    assert.equal(nick.length, ADMIN_PAGES.length + 2 + ADMIN_ACTIONS.length)
+    assert.ok(nick.includes('users.create') && nick.includes('audit.export'), nick.join())
+    assert.deepEqual(await refusals('olga', 'not_operator'), [])
     const created = await post(as.olga, '/admin/users/create', {
       csrf: await adminToken(as.olga),
       username: 'olga-made',
@@ -106,6 +121,12 @@ void describe('operator console: authorization and CSRF', { skip }, () => {
     })
     assert.equal(action.status(), 303)
     assert.equal(await env.h.server.users.findByUsername('oscar-made'), undefined)
+    assert.deepEqual(await refusals('oscar', 'mfa_not_enrolled'), [
+      'console',
+      'users',
+      'audit',
+      'users.create',
+    ])
     const page = await as.oscar.newPage()
     await page.goto(url('/admin/users'))
     await page.getByRole('status').waitFor()
@@ -131,6 +152,7 @@ void describe('operator console: authorization and CSRF', { skip }, () => {
       }
     }
     assert.equal(await env.h.server.users.findByUsername('csrf-made'), undefined)
+    assert.equal((await refusals('olga', 'form_expired')).length, ADMIN_ACTIONS.length * 3)
     // Positive control: this session's own fresh token.
     const ok = await post(as.olga, '/admin/users/create', {
       csrf: await adminToken(as.olga),

@@ -1,6 +1,7 @@
 // The operator console (/admin) in Chromium, JavaScript off and on (issue 16): only operators
 // who signed in with their second factor; every action needs a fresh CSRF token, is audited
-// (`admin.action`) and takes effect through the revocation path. Every page passes the design
+// as its typed event (`user.*`, `client.*`, `grant.revoked`, `actor: console`) and takes
+// effect through the revocation path. Every page passes the design
 // checks (page-checks.ts); screenshots under test-results/admin/.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -124,17 +125,22 @@ for (const js of [false, true]) {
       await page.getByRole('button', { name: 'Reset second factor of nora' }).click()
       await done()
       assert.equal((await env.h.server.users.findByUsername('nora'))?.mfa, false)
-      const actions = env.h.audit.flatMap((e) =>
-        e.type === 'admin.action' ? [`${e.action} ${e.target}`] : [],
+      // The same typed events as `mandate users …`, attributed to the operator.
+      const olga = await env.h.server.users.findByUsername('olga')
+      const changes = env.h.audit.flatMap((e) =>
+        'username' in e && 'actor' in e && e.actor === 'console' && e.sub === olga?.id
+          ? [`${e.type} ${e.username}`]
+          : [],
       )
       for (const expected of [
-        `users.create ${name}`,
-        `users.disable ${name}`,
-        `users.enable ${name}`,
-        'users.reset-mfa nora',
+        `user.added ${name}`,
+        `user.disabled ${name}`,
+        `user.enabled ${name}`,
+        'user.mfa_reset nora',
       ]) {
-        assert.ok(actions.includes(expected), expected)
+        assert.ok(changes.includes(expected), expected)
       }
+      assert.ok(!env.h.audit.some((e) => e.type === 'admin.action'))
     })
 
     void it('clients: a registered client is listed, disabled, deleted (its tokens refused)', async () => {
@@ -164,7 +170,17 @@ for (const js of [false, true]) {
       await done()
       assert.doesNotMatch(await page.getByTestId('clients').innerText(), new RegExp(clientId))
       assert.ok((await revocations(env, 'client')).some((r) => r.client_id === clientId))
-      assert.ok(env.h.audit.some((e) => e.type === 'admin.action' && e.target === clientId))
+      for (const type of ['client.disabled', 'client.deleted']) {
+        const found = env.h.audit.some(
+          (e) =>
+            e.type === type &&
+            'client_id' in e &&
+            e.client_id === clientId &&
+            'actor' in e &&
+            e.actor === 'console',
+        )
+        assert.ok(found, type)
+      }
     })
 
     void it('grants: filtered by user, revoked (its tokens refused)', async () => {
@@ -182,6 +198,11 @@ for (const js of [false, true]) {
         0,
       )
       assert.equal((await revocations(env, 'grant')).length, 1)
+      const alice = await env.h.server.users.findByUsername('alice')
+      const revoked = env.h.audit.filter((e) => e.type === 'grant.revoked')
+      assert.equal(revoked.length, 1)
+      assert.equal(revoked[0]?.type === 'grant.revoked' && revoked[0].user_id, alice?.id)
+      assert.equal(revoked[0]?.type === 'grant.revoked' && revoked[0].actor, 'console')
     })
 
     void it('audit viewer: filters by user and type, chain status, export', async () => {

@@ -1,112 +1,40 @@
-import { enableClient, removeClient } from '../revocation/operator-clients.ts'
-import type { OperatorAttribution } from '../revocation/operator-clients.ts'
-import { revokeGrantAsOperator } from '../revocation/operator-grants.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 import { AuthorizationServerError } from '../errors.ts'
 import type { AdminDeps, AdminStep, Operator } from './admin-env.ts'
 import type { AdminSection } from './admin-page.ts'
 import { adminCsrfValid } from './admin-guard.ts'
+import { auditRefusal } from './admin-action-audit.ts'
 
-/** What an action did (its audit `target`), or that its object does not exist. */
-type Outcome = { target: string } | 'not_found'
+/** Whether an action made its change, or its object does not exist. */
+export type AdminOutcome = 'done' | 'not_found'
 
-/** One console action: its path, the section it returns to, and the change it makes. */
+/**
+ * One console action: its path, the section it returns to, and the change it makes. `run`
+ * also records it: the change's typed event with `actor: console` where the CLI has one
+ * (`user.*`, `client.*`, `grant.revoked`), else `admin.action` (docs/audit.md).
+ */
 export interface AdminAction {
   path: string
   section: AdminSection
-  run: (deps: AdminDeps, form: Record<string, unknown>, op: Operator) => Promise<Outcome>
+  run: (deps: AdminDeps, form: Record<string, unknown>, op: Operator) => Promise<AdminOutcome>
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
-
-/** The console operator as an operator change's attribution (audit `actor: console`). */
-const operatorBy = (deps: AdminDeps, op: Operator): OperatorAttribution => ({
-  emit: deps.emit,
-  actor: 'console',
-  sub: op.user.id,
-  user_name: op.user.name,
-})
-
-/** Every console action. Each takes effect through the revocation path (docs/revocation.md). */
-export const ADMIN_ACTIONS: readonly AdminAction[] = [
-  {
-    path: '/users/create',
-    section: 'users',
-    run: async (deps, form) => {
-      const password = typeof form['password'] === 'string' ? form['password'] : ''
-      const user = await deps.users.add({ username: str(form['username']), password })
-      return { target: user.username }
-    },
-  },
-  // Disabling ends every grant and refuses every token issued so far (Users.setDisabled).
-  {
-    path: '/users/disable',
-    section: 'users',
-    run: async (deps, form, op) => {
-      // An operator cannot lock themselves out of the console.
-      if (str(form['username']).toLowerCase() === op.user.name) return 'not_found'
-      await deps.users.setDisabled(str(form['username']), true)
-      return { target: str(form['username']) }
-    },
-  },
-  {
-    path: '/users/enable',
-    section: 'users',
-    run: async (deps, form) => {
-      await deps.users.setDisabled(str(form['username']), false)
-      return { target: str(form['username']) }
-    },
-  },
-  {
-    path: '/users/reset-mfa',
-    section: 'users',
-    run: async (deps, form, op) => {
-      if (str(form['username']).toLowerCase() === op.user.name) return 'not_found'
-      await deps.users.resetMfa(str(form['username']))
-      return { target: str(form['username']) }
-    },
-  },
-  // Through the revocation path: grants end, every token of the client is refused everywhere.
-  ...(['disable', 'delete'] as const).map((how): AdminAction => ({
-    path: `/clients/${how}`,
-    section: 'clients',
-    run: async (deps, form, op) => {
-      const id = str(form['client'])
-      if (deps.configuredClients.has(id)) return 'not_found'
-      const by = operatorBy(deps, op)
-      return (await removeClient(deps.store, id, how, by)) ? { target: id } : 'not_found'
-    },
-  })),
-  // Enabling again refuses nothing and restores nothing: earlier tokens stay refused.
-  {
-    path: '/clients/enable',
-    section: 'clients',
-    run: async (deps, form, op) => {
-      const id = str(form['client'])
-      if (deps.configuredClients.has(id)) return 'not_found'
-      const done = await enableClient(deps.store, id, operatorBy(deps, op))
-      return done === 'not_found' ? 'not_found' : { target: id }
-    },
-  },
-  {
-    path: '/grants/revoke',
-    section: 'grants',
-    run: async (deps, form) => {
-      const id = str(form['grant'])
-      return (await revokeGrantAsOperator(deps.store, id)) ? { target: id } : 'not_found'
-    },
-  },
-]
+/** A form field, trimmed ('' when absent). */
+export const formField = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
 
 const backTo = (section: AdminSection) =>
   ({ href: `/admin/${section}`, label: 'error.tryAgain' }) as const
 
-/** The action's form (`c.var.form`), when it carries a fresh console token of this session. */
+/**
+ * The action's form (`c.var.form`), when it carries a fresh console token of this session;
+ * otherwise 403, audited as refused (`form_expired`: an old page, or a forged request).
+ */
 export function signedActionForm(section: AdminSection): AdminStep {
   return async (c, next) => {
     const { deps, operator: op } = c.var
     const form = await c.req.parseBody()
     if (!adminCsrfValid(deps, op, form['csrf'])) {
+      auditRefusal(deps, op.user, c.req.path, 'form_expired')
       return c.html(
         renderErrorPage('invalid_request', 'error.formExpired', undefined, {
           user: op.user,
@@ -120,7 +48,7 @@ export function signedActionForm(section: AdminSection): AdminStep {
   }
 }
 
-/** Makes the change, audits it (`admin.action`) and returns to the section with "Done.". */
+/** Makes the change (which audits itself) and returns to the section with "Done.". */
 export function performAction(action: AdminAction): AdminStep {
   return async (c) => {
     const { deps, operator: op } = c.var
@@ -132,7 +60,7 @@ export function performAction(action: AdminAction): AdminStep {
         }),
         status,
       )
-    let outcome: Outcome
+    let outcome: AdminOutcome
     try {
       outcome = await action.run(deps, c.var.form, op)
     } catch (error) {
@@ -140,13 +68,6 @@ export function performAction(action: AdminAction): AdminStep {
       return refuse(error.code.toLowerCase(), error.message, 400)
     }
     if (outcome === 'not_found') return refuse('not_found', 'error.notFound', 404)
-    deps.emit({
-      type: 'admin.action',
-      sub: op.user.id,
-      user_name: op.user.name,
-      action: action.path.slice(1).replace('/', '.'),
-      target: outcome.target,
-    })
     return c.redirect(`/admin/${action.section}?done=1`, 303)
   }
 }

@@ -2,6 +2,7 @@ import { queryAuditEvents, verifyAuditChain } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import type { AdminContext, AdminStep } from './admin-env.ts'
 import { queryFilter, sectionPage } from './section-page.ts'
+import { auditAdminAction } from './admin-action-audit.ts'
 import { auditSection } from './sections/audit-section.ts'
 import type { AuditChain, AuditFilter } from './sections/audit-section.ts'
 
@@ -52,13 +53,7 @@ export const exportAudit: AdminStep = async (c) => {
   const { deps, operator: op } = c.var
   const filter = filterOf(c)
   const rows = await queryAuditEvents(deps.store, { ...defined(filter), limit: 100_000 })
-  deps.emit({
-    type: 'admin.action',
-    sub: op.user.id,
-    user_name: op.user.name,
-    action: 'audit.export',
-    target: new URLSearchParams(defined(filter)).toString(),
-  })
+  auditAdminAction(deps, op, 'audit.export', new URLSearchParams(defined(filter)).toString())
   c.header('Cache-Control', 'no-store')
   c.header('Content-Disposition', 'attachment; filename="mandate-audit.jsonl"')
   c.header('Content-Type', 'application/x-ndjson; charset=utf-8')

@@ -6,6 +6,7 @@ import { userRoles } from '../users/user-roles.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 import { accountSignInUrl } from '../provider/account-client.ts'
 import type { AdminDeps, AdminEnv, AdminStep, Operator } from './admin-env.ts'
+import { auditRefusal } from './admin-action-audit.ts'
 
 /** A console form token lives this long: every page render mints a fresh one. */
 const ADMIN_CSRF_TTL_MS = 15 * 60_000
@@ -40,7 +41,8 @@ async function signedInWithSecondFactor(c: Context<AdminEnv>): Promise<boolean> 
 /**
  * The signed-in operator (`c.var.operator`), or the response that refuses the request: sign
  * in first (303), not an operator (403), an operator without a second factor (303 to enrol on
- * /account), or a session that did not use it (403, sign in again).
+ * /account), or a session that did not use it (403, sign in again). Every refusal of a
+ * signed-in user is audited (`admin.action`, outcome `denied`, the reason).
  */
 export const requireOperator: AdminStep = async (c, next) => {
   const { deps } = c.var
@@ -53,6 +55,7 @@ export const requireOperator: AdminStep = async (c, next) => {
   const roles = await userRoles(deps.store, session.accountId)
   const pageUser = { id: session.accountId, name: user?.username ?? session.accountId }
   if (user === undefined || user.disabled || !roles.includes('operator')) {
+    auditRefusal(deps, pageUser, c.req.path, 'not_operator')
     return c.html(
       renderErrorPage('access_denied', 'error.forbidden', undefined, {
         user: pageUser,
@@ -61,8 +64,12 @@ export const requireOperator: AdminStep = async (c, next) => {
       403,
     )
   }
-  if (!user.mfa) return c.redirect('/account?need=mfa', 303)
+  if (!user.mfa) {
+    auditRefusal(deps, pageUser, c.req.path, 'mfa_not_enrolled')
+    return c.redirect('/account?need=mfa', 303)
+  }
   if (!(await signedInWithSecondFactor(c))) {
+    auditRefusal(deps, pageUser, c.req.path, 'mfa_not_used')
     return c.html(
       renderErrorPage('mfa_required', 'admin.mfaRequired', undefined, {
         user: pageUser,

@@ -2,6 +2,7 @@ import { MandateError } from '@mandate/core'
 import { AuthorizationServerError } from '../errors.ts'
 import { renderErrorPage } from '../pages/error-page.ts'
 import type { AdminAction } from './admin-actions.ts'
+import { auditAdminAction } from './admin-action-audit.ts'
 import type { AdminDeps, AdminStep } from './admin-env.ts'
 import type { AdminProviderInput, AdminProvidersService } from './admin-providers-service.ts'
 import { sectionPage } from './section-page.ts'
@@ -54,22 +55,29 @@ async function refusing<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Add and remove: audited as `admin.action` with the provider id (never the secret). */
+/**
+ * Add and remove: audited as `admin.action` with the provider id (never the secret); `mandate
+ * providers add|remove` records no event, so there is no typed one to share.
+ */
 export const PROVIDER_ACTIONS: readonly AdminAction[] = [
   {
     path: '/providers/add',
     section: 'providers',
-    run: async (deps, form) => {
+    run: async (deps, form, op) => {
       const input = inputOf(form)
-      return { target: (await refusing(() => service(deps).add(input))).id }
+      const { id } = await refusing(() => service(deps).add(input))
+      auditAdminAction(deps, op, 'providers.add', id)
+      return 'done'
     },
   },
   {
     path: '/providers/remove',
     section: 'providers',
-    run: async (deps, form) => {
+    run: async (deps, form, op) => {
       const id = opt(form, 'provider') ?? ''
-      return (await service(deps).remove(id)) ? { target: id } : 'not_found'
+      if (!(await service(deps).remove(id))) return 'not_found'
+      auditAdminAction(deps, op, 'providers.remove', id)
+      return 'done'
     },
   },
 ]
@@ -91,12 +99,6 @@ export const testProviderAction: AdminStep = async (c) => {
       404,
     )
   }
-  deps.emit({
-    type: 'admin.action',
-    sub: op.user.id,
-    user_name: op.user.name,
-    action: 'providers.test',
-    target: id,
-  })
+  auditAdminAction(deps, op, 'providers.test', id)
   return sectionPage(c, 'providers', providerTestSection(id, checks))
 }

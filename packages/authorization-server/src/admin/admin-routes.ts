@@ -11,7 +11,9 @@ import {
   showUsers,
 } from './admin-views.ts'
 import { provideDeps } from '../interactions/provide-deps.ts'
-import { ADMIN_ACTIONS, performAction, signedActionForm } from './admin-actions.ts'
+import { performAction, signedActionForm } from './admin-actions.ts'
+import { USER_ACTIONS } from './admin-user-actions.ts'
+import { CLIENT_ACTIONS } from './admin-client-actions.ts'
 import { PROVIDER_ACTIONS, testProviderAction } from './admin-provider-actions.ts'
 
 /** Each page of the console as the steps it runs: the operator first, then the section. */
@@ -29,14 +31,16 @@ const ADMIN_PAGES = {
 
 /**
  * The operator console (`/admin`): only for users with the `operator` role who signed in with
- * their second factor. Every action is a POST with a fresh CSRF token, is audited
- * (`admin.action`), and takes effect through the revocation path (docs/revocation.md).
+ * their second factor. Every action is a POST with a fresh CSRF token, takes effect through
+ * the revocation path (docs/revocation.md) and is audited as the same typed event as its
+ * `mandate` command (`user.*`, `client.*`, `grant.revoked`, `actor: console`), or as
+ * `admin.action` when it has none; refused requests of signed-in users are audited too.
  */
 export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>()
   app.use(provideDeps(deps))
   for (const [path, steps] of Object.entries(ADMIN_PAGES)) app.get(path, ...steps)
-  for (const action of [...ADMIN_ACTIONS, ...PROVIDER_ACTIONS]) {
+  for (const action of [...USER_ACTIONS, ...CLIENT_ACTIONS, ...PROVIDER_ACTIONS]) {
     app.post(action.path, requireOperator, signedActionForm(action.section), performAction(action))
   }
   app.post('/providers/test', requireOperator, signedActionForm('providers'), testProviderAction)

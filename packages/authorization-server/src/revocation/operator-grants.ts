@@ -1,8 +1,11 @@
-import { grantOwners, listUsernames } from '@mandate/store'
+import { findGrantRecord, grantOwners, listUsernames } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { listGrantsOf } from '../grants/grant-summaries.ts'
 import type { GrantSummary } from '../grants/grant-summaries.ts'
+import { sha256Hex } from '../lib/hash.ts'
 import { revokeGrantById } from './announce-revocation.ts'
+import { attributionOf } from './operator-clients.ts'
+import type { OperatorAttribution } from './operator-clients.ts'
 
 /** A live grant as `mandate grants list` shows it: whose it is, which client, which scopes. */
 export interface OperatorGrant extends GrantSummary {
@@ -32,10 +35,24 @@ export async function listGrants(
 }
 
 /**
- * Revokes a grant for the operator (`mandate grants revoke <id>`): refresh tokens and codes
- * deleted, access tokens refused everywhere (docs/revocation.md).
+ * Revokes a grant for the operator (`mandate grants revoke <id>`, the console's *Revoke*):
+ * refresh tokens and codes deleted, access tokens refused everywhere (docs/revocation.md).
+ * Audited as `grant.revoked` with who did it, the grant's user and client.
  * @returns false when no such grant exists
  */
-export function revokeGrantAsOperator(store: Store, grantId: string): Promise<boolean> {
-  return revokeGrantById(store, grantId, 'operator')
+export async function revokeGrantAsOperator(
+  store: Store,
+  grantId: string,
+  by: OperatorAttribution,
+): Promise<boolean> {
+  const found = await findGrantRecord(store, sha256Hex(grantId))
+  if (found === undefined || !(await revokeGrantById(store, grantId, 'operator'))) return false
+  by.emit({
+    type: 'grant.revoked',
+    ...attributionOf(by),
+    user_id: found.account_id ?? '',
+    client_id: found.client_id ?? '',
+    grant_id: grantId,
+  })
+  return true
 }

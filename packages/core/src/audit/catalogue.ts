@@ -56,7 +56,8 @@ export const AUDIT_EVENT_CATALOGUE: Readonly<
   },
   'admin.action': {
     outcome: 'success',
-    description: 'an operator acted in the console (/admin): action and target',
+    description:
+      'a console operation with no typed event (providers, audit export), or a refused console request (denied, with the reason)',
   },
   'client.disabled': {
     outcome: 'success',
@@ -66,6 +67,11 @@ export const AUDIT_EVENT_CATALOGUE: Readonly<
   'client.deleted': {
     outcome: 'success',
     description: 'an operator deleted a client: its grants ended, its tokens are refused',
+  },
+  'grant.revoked': {
+    outcome: 'success',
+    description:
+      "an operator revoked a user's grant: its refresh tokens ended, its tokens are refused",
   },
   'signing_key.withdrawn': {
     outcome: 'success',

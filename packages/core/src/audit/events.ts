@@ -94,7 +94,20 @@ export type AuditEvent = AuditBase &
         sub: string
         action: 'password_changed' | 'signed_out' | 'sessions_ended'
       }
-    | { type: 'admin.action'; sub: string; action: string; target: string }
+    | {
+        /**
+         * A console operation with no typed event of its own (provider add, remove and test,
+         * audit export), or a console request of a signed-in user that was refused (outcome
+         * `denied`, with the reason). Changes with a typed event (`user.*`, `client.*`,
+         * `grant.revoked`) are recorded as that event only.
+         */
+        type: 'admin.action'
+        sub: string
+        /** The console route, e.g. `providers.add`, `users.disable`. */
+        action: string
+        target?: string
+        reason?: 'not_operator' | 'mfa_not_enrolled' | 'mfa_not_used' | 'form_expired'
+      }
     | OperatorAuditEvent
     | {
         /** A verified CAEP SET from the upstream IdP (RFC 8417, RFC 8935); `sub` when it matched. */
@@ -120,7 +133,7 @@ export type OperatorActor = 'cli' | 'console'
 
 /**
  * Operator changes that revoke (docs/revocation.md): a client disabled, re-enabled or deleted,
- * a signing key withdrawn, a local account changed. They carry identifiers and counts only, never a secret.
+ * a grant revoked, a signing key withdrawn, a local account changed. They carry identifiers and counts only, never a secret.
  */
 export type OperatorAuditEvent =
   | {
@@ -132,6 +145,16 @@ export type OperatorAuditEvent =
       grants_ended: number
     }
   | { type: 'client.enabled'; actor: OperatorActor; sub?: string; client_id: string }
+  | {
+      /** An operator revoked a user's grant (`mandate grants revoke`, the console's *Revoke*). */
+      type: 'grant.revoked'
+      actor: OperatorActor
+      sub?: string
+      /** The grant's user and client; `grant_id` as `consent.revoked` names it. */
+      user_id: string
+      client_id: string
+      grant_id: string
+    }
   | {
       type: 'signing_key.withdrawn'
       actor: OperatorActor

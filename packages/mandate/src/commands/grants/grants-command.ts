@@ -5,6 +5,7 @@ import { parseGlobalFlags } from '../../cli/global-flags.ts'
 import { line } from '../../cli/output.ts'
 import type { CommandIo } from '../../cli/output.ts'
 import { openRuntime } from '../../runtime/open-runtime.ts'
+import { withCliAudit } from '../../audit/cli-audit.ts'
 
 /** `mandate grants --help`. */
 export const GRANTS_USAGE = `Usage: mandate grants <action> [argument] [flags]
@@ -14,7 +15,8 @@ Actions:
   revoke <grant-id>       revoke a grant: its refresh tokens end and every access token issued
                           under it is refused by every instance and resource server within a
                           second (PostgreSQL: pushed; SQLite: read from the revocation log,
-                          which "mandate serve" polls every 250 ms; docs/revocation.md)
+                          which "mandate serve" polls every 250 ms; docs/revocation.md);
+                          recorded in the audit trail as grant.revoked
 
 Flags: the data flags of "mandate help".`
 
@@ -49,7 +51,10 @@ export async function grantsCommand(argv: readonly string[], io: CommandIo): Pro
       }
       case 'revoke': {
         const id = argument ?? ''
-        if (!(await revokeGrantAsOperator(runtime.store, id))) {
+        const revoked = await withCliAudit(runtime, ({ by }) =>
+          revokeGrantAsOperator(runtime.store, id, by),
+        )
+        if (!revoked) {
           line(io.stderr, 'mandate: no such grant')
           return 1
         }
