@@ -61,8 +61,9 @@ const as = createServer((req, res) => {
 await once(as, 'listening')
 const issuer = `http://127.0.0.1:${String((as.address() as AddressInfo).port)}`
 
-// BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway process, written when it stops.
-const profile = process.env['BENCH_CPU_PROF']
+// MANDATE_BENCH_CPU_PROF=<dir> (or BENCH_CPU_PROF): a V8 CPU profile of the gateway process,
+// written when it stops.
+const profile = process.env['MANDATE_BENCH_CPU_PROF'] ?? process.env['BENCH_CPU_PROF']
 const start = async (args: string[]): Promise<{ child: ChildProcess; url: string }> => {
   const script = fileURLToPath(new URL('./server.ts', import.meta.url))
   const flags = ['--conditions=@mandate/source', '--disable-warning=ExperimentalWarning']

@@ -2,6 +2,7 @@
 // by editing the configuration file and sending SIGHUP. A valid policy applies to the next call
 // and to tools/list, and a changed upstream gets a new process; a broken one is refused with
 // its key in the log while the previous policy stays in force; a restart starts with the file.
+// Saving the file is enough too (watched, debounced): the same validation, the same fail-safe.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -157,6 +158,25 @@ void describe('mandate serve: SIGHUP reloads the gateway policy', () => {
       arguments: { message: 'kept' },
     })
     assert.match(text(echoed), /kept/)
+  })
+
+  void it('reloads when the file changes, without a signal; an invalid file keeps the policy', async () => {
+    const client = await connect()
+    const reloaded = nextLog(serve, /configuration reloaded \(file changed\)/)
+    writeFileSync(config, gatewayConfig([{ tools: ['echo', 'get-sum'], action: 'allow' }]))
+    await reloaded
+    assert.deepEqual(await tools(client), ['everything__echo', 'everything__get-sum'])
+
+    // Not a valid configuration (an upstream name with capitals, no transport): refused, logged.
+    const refused = nextLog(serve, /configuration reload failed \(file changed\)/)
+    writeFileSync(
+      config,
+      JSON.stringify({ gateway: { enabled: true, upstreams: [{ name: 'Bad' }] } }),
+    )
+    await refused
+    assert.deepEqual(await tools(client), ['everything__echo', 'everything__get-sum'])
+    const sum = await client.callTool({ name: 'everything__get-sum', arguments: { a: 3, b: 4 } })
+    assert.match(text(sum), /7/)
   })
 
   void it('starts again with the policy of the file', async () => {

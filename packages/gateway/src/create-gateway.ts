@@ -7,6 +7,7 @@ import { Server } from '@modelcontextprotocol/server'
 import type { Hono } from 'hono'
 import { TokenExchangeClient } from './credentials/token-exchange-client.ts'
 import { callTool } from './front/call-tool.ts'
+import { routeTool } from './front/gateway-core.ts'
 import type { GatewayCore } from './front/gateway-core.ts'
 import { listTools } from './front/list-tools.ts'
 import { getPrompt, listPrompts, listResources, readResource } from './front/prompts-resources.ts'
@@ -14,7 +15,8 @@ import { registerTemplatesAndCompletions } from './front/register-extras.ts'
 import { createApprovalContext } from './approval/approval-context.ts'
 import { approvalRoutes } from './approval/approval-routes.ts'
 import { withSubjectToken } from './lib/subject-token.ts'
-import { attachRisk, riskAware, withSourceAddress } from './risk/risk-signal.ts'
+import { attachRisk, withSourceAddress } from './risk/risk-signal.ts'
+import { riskStep } from './risk/risk-step.ts'
 import type { GatewayOptions, PolicyRule, UpstreamOptions } from './options.ts'
 import { compilePolicy } from './policy/compile-policy.ts'
 import { stepUpRequirements } from './policy/step-up-requirements.ts'
@@ -206,25 +208,46 @@ function rememberCapabilities(options: GatewayOptions) {
   }
 }
 
-/** The low-level MCP server of one request: the tool list is the upstreams', known per request. */
+/**
+ * The low-level MCP server of one request: the tool list is the upstreams', known per request.
+ * Each handler runs after the risk step (computed only when a policy involved reads `risk`).
+ */
 function gatewayServer(core: GatewayCore) {
-  const server = riskAware(
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- dynamic tools need it
-    new Server(
-      { name: 'mandate-gateway', version: '0.1.0' },
-      { capabilities: { tools: {}, prompts: {}, resources: { subscribe: true }, completions: {} } },
-    ),
-    core,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- dynamic tools need it
+  const server = new Server(
+    { name: 'mandate-gateway', version: '0.1.0' },
+    { capabilities: { tools: {}, prompts: {}, resources: { subscribe: true }, completions: {} } },
   )
-  server.setRequestHandler('tools/list', (_request, ctx) => listTools(core, ctx))
-  server.setRequestHandler('tools/call', (request, ctx) => callTool(core, request.params, ctx))
-  server.setRequestHandler('prompts/list', (_request, ctx) => listPrompts(core, ctx))
-  server.setRequestHandler('prompts/get', (request, ctx) => getPrompt(core, request.params, ctx))
-  server.setRequestHandler('resources/list', (_request, ctx) => listResources(core, ctx))
-  server.setRequestHandler('resources/read', (request, ctx) =>
-    readResource(core, request.params, ctx),
+  const risk = riskStep(core)
+  const routed = (request: { params: { name: string } }) => {
+    const route = routeTool(core, request.params.name)
+    return route === undefined ? [] : [route.upstream]
+  }
+  server.setRequestHandler(
+    'tools/list',
+    risk((_request, ctx) => listTools(core, ctx)),
   )
-  registerTemplatesAndCompletions(server, core)
+  server.setRequestHandler(
+    'tools/call',
+    risk((request, ctx) => callTool(core, request.params, ctx), routed),
+  )
+  server.setRequestHandler(
+    'prompts/list',
+    risk((_request, ctx) => listPrompts(core, ctx)),
+  )
+  server.setRequestHandler(
+    'prompts/get',
+    risk((request, ctx) => getPrompt(core, request.params, ctx), routed),
+  )
+  server.setRequestHandler(
+    'resources/list',
+    risk((_request, ctx) => listResources(core, ctx)),
+  )
+  server.setRequestHandler(
+    'resources/read',
+    risk((request, ctx) => readResource(core, request.params, ctx)),
+  )
+  registerTemplatesAndCompletions(server, core, risk)
   return server
 }
 

@@ -16,12 +16,17 @@ export type UpstreamTransport =
     }
   | {
       type: 'stdio'
-      /** Spawned once per user and client (never shared between users). */
+      /** Spawned once per user and client (or once for all users: `shared`). */
       command: string
       args?: readonly string[]
       /** Extra environment; only a safe default set is inherited from the gateway. */
       env?: Readonly<Record<string, string>>
       cwd?: string
+      /**
+       * One process for every user (`static` or `none` credentials only: a per-user credential
+       * in a shared process would mix users). Default false: a process per user and client.
+       */
+      shared?: boolean
     }
 
 /** Where a credential goes: an HTTP header (Streamable HTTP) or an environment variable (stdio). */
@@ -39,8 +44,9 @@ export interface ExchangeDelivery {
   /**
    * HTTP upstreams: the exchanged token is DPoP-bound (RFC 9449) to a key the gateway holds for
    * this upstream, and every upstream request carries `Authorization: DPoP` and a fresh proof.
+   * `'auto'`: bound when the upstream's RFC 9728 metadata asks for or offers DPoP.
    */
-  dpop?: boolean
+  dpop?: boolean | 'auto'
   /**
    * stdio upstreams built with `serveStdioWithHandshake`: the token is the first line of the
    * process's stdin (docs/stdio.md), never in its environment or argv.
@@ -57,6 +63,8 @@ export type UpstreamCredential =
       resource: string
       /** Only these scopes (RFC 8693 §2.1 `scope`); each must be in the caller's token. */
       scopes: readonly string[]
+      /** More scopes the gateway may ask for when the upstream answers 403 insufficient_scope. */
+      stepUpScopes?: readonly string[]
     } & CredentialInjection &
       ExchangeDelivery)
   | ({
@@ -64,6 +72,8 @@ export type UpstreamCredential =
       /** Provider id in the vault's catalog (the user's linked account). */
       provider: string
       scopes?: readonly string[]
+      /** More scopes the user may be asked to re-link with on an upstream 403 insufficient_scope. */
+      stepUpScopes?: readonly string[]
     } & CredentialInjection)
   | ({
       kind: 'static'

@@ -66,8 +66,11 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
   let gateway: Gateway
   let gatewayUrl: string
   let notesUrl: string
+  let plainUrl: string
   let callerToken: string
+  let metadataReads = 0
   const received: Received = []
+  const plainReceived: Received = []
   const notesIdentities: VerifiedToken[] = []
 
   before(async () => {
@@ -79,16 +82,20 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
     })
     const gatewayListener = await listen()
     const notesListener = await listen()
+    const plainListener = await listen()
     closers.push(
       () => gatewayListener.close(),
       () => notesListener.close(),
+      () => plainListener.close(),
     )
     gatewayUrl = `${gatewayListener.url}/mcp`
     notesUrl = `${notesListener.url}/mcp`
+    plainUrl = `${plainListener.url}/mcp`
     h = await startServer(store, {
       resources: {
         [gatewayUrl]: { scopes: ['gateway', 'notes:read', 'files:read'] },
         [notesUrl]: { scopes: ['notes:read', 'notes:write'] },
+        [plainUrl]: { scopes: ['notes:read', 'notes:write'] },
         [STDIO_RESOURCE]: { scopes: ['files:read'] },
       },
       tokenExchange: {
@@ -96,7 +103,7 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
           {
             clientId: GATEWAY_CLIENT,
             subjectAudiences: [gatewayUrl],
-            audiences: [notesUrl, STDIO_RESOURCE],
+            audiences: [notesUrl, plainUrl, STDIO_RESOURCE],
           },
         ],
       },
@@ -123,6 +130,31 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
     })
     closers.push(() => notes.close())
     notesListener.serve(recording((request) => notes.fetch(request), received))
+    // `dpop: 'auto'`'s positive control: a notes server whose RFC 9728 metadata neither asks for
+    // nor offers DPoP (it accepts Bearer tokens); the metadata reads are counted.
+    const plain = createNotesServer({
+      resource: plainUrl,
+      authorizationServers: [h.issuer],
+      verifier: createJwtVerifier({ issuers: [{ issuer: h.issuer }], resource: plainUrl }),
+    })
+    closers.push(() => plain.close())
+    const plainMetadata = { resource: plainUrl, authorization_servers: [h.issuer] }
+    // At `/spoofed`, the same server behind metadata that asks for DPoP for another resource.
+    const spoofedMetadata = {
+      resource: 'https://elsewhere.example/mcp',
+      authorization_servers: [h.issuer],
+      dpop_bound_access_tokens_required: true,
+    }
+    plainListener.serve(
+      recording((request) => {
+        const { pathname } = new URL(request.url)
+        if (pathname === '/spoofed') return plain.fetch(new Request(plainUrl, request))
+        if (!pathname.startsWith('/.well-known/')) return plain.fetch(request)
+        const spoofed = pathname.endsWith('/spoofed')
+        if (!spoofed) metadataReads++
+        return Promise.resolve(Response.json(spoofed ? spoofedMetadata : plainMetadata))
+      }, plainReceived),
+    )
 
     const upstreams: UpstreamOptions[] = [
       {
@@ -130,6 +162,24 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
         transport: { type: 'http', url: notesUrl },
         credential: { kind: 'exchange', resource: notesUrl, scopes: ['notes:read'], dpop: true },
         policy: [{ tools: ['whoami', 'list_notes'], action: 'allow', scopes: ['notes:read'] }],
+      },
+      {
+        name: 'autonotes',
+        transport: { type: 'http', url: notesUrl },
+        credential: { kind: 'exchange', resource: notesUrl, scopes: ['notes:read'], dpop: 'auto' },
+        policy: [{ tools: ['whoami'], action: 'allow' }],
+      },
+      {
+        name: 'plain',
+        transport: { type: 'http', url: plainUrl },
+        credential: { kind: 'exchange', resource: plainUrl, scopes: ['notes:read'], dpop: 'auto' },
+        policy: [{ tools: ['whoami'], action: 'allow' }],
+      },
+      {
+        name: 'spoofed',
+        transport: { type: 'http', url: `${plainListener.url}/spoofed` },
+        credential: { kind: 'exchange', resource: plainUrl, scopes: ['notes:read'], dpop: 'auto' },
+        policy: [{ tools: ['whoami'], action: 'allow' }],
       },
       {
         name: 'files',
@@ -380,6 +430,39 @@ void describe('gateway → upstream hop: DPoP-bound exchanged tokens and the std
     assert.equal(await errorOf(replayed), 'invalid_grant')
   })
 
+  void it("dpop 'auto': bound when the upstream's RFC 9728 metadata requires DPoP", async () => {
+    const client = await connect()
+    received.length = 0
+    const who = JSON.parse(
+      textOf(await client.callTool({ name: 'autonotes__whoami', arguments: {} })),
+    ) as { dpop: boolean }
+    // The notes upstream refuses Bearer tokens: without reading its metadata this call fails.
+    assert.equal(who.dpop, true)
+    assert.match(headerValues(received, 'authorization').at(-1) ?? '', /^DPoP /)
+  })
+
+  void it("dpop 'auto': Bearer when the metadata neither asks for nor offers DPoP, read once", async () => {
+    const client = await connect()
+    for (let i = 0; i < 2; i++) {
+      const who = JSON.parse(
+        textOf(await client.callTool({ name: 'plain__whoami', arguments: {} })),
+      ) as { dpop: boolean; scopes: string[] }
+      assert.equal(who.dpop, false)
+      assert.deepEqual(who.scopes, ['notes:read'])
+    }
+    assert.match(headerValues(plainReceived, 'authorization').at(-1) ?? '', /^Bearer /)
+    assert.equal(headerValues(plainReceived, 'dpop').length, 0)
+    assert.equal(metadataReads, 1, 'the metadata is read once and cached')
+  })
+
+  void it("dpop 'auto': metadata naming another resource is not used (RFC 9728 §3.3)", async () => {
+    const client = await connect()
+    const who = JSON.parse(
+      textOf(await client.callTool({ name: 'spoofed__whoami', arguments: {} })),
+    ) as { dpop: boolean }
+    assert.equal(who.dpop, false)
+  })
+
   void it('a Mandate-aware stdio upstream gets its exchanged token by the stdio handshake only', async () => {
     const client = await connect()
     const who = JSON.parse(
@@ -434,6 +517,7 @@ void describe('gateway: where an exchanged token may be bound or handed over', (
   void it('refuses dpop off HTTP, a reformatted bound token, and a handshake off stdio or beside env', async () => {
     const where = 'gateway.upstreams[0].credential'
     assert.throws(() => build(stdio, { dpop: true, env: 'T' }), refused(`${where}.dpop`))
+    assert.throws(() => build(stdio, { dpop: 'auto', env: 'T' }), refused(`${where}.dpop`))
     assert.throws(() => build(http, { dpop: true, header: 'x-token' }), refused(`${where}.dpop`))
     assert.throws(
       () => build(http, { dpop: true, format: 'Bearer {token}' }),
@@ -443,6 +527,7 @@ void describe('gateway: where an exchanged token may be bound or handed over', (
     assert.throws(() => build(stdio, { handshake: true, env: 'T' }), refused(`${where}.handshake`))
     // Positive controls: the same keys where they belong.
     await build(http, { dpop: true }).close()
+    await build(http, { dpop: 'auto' }).close()
     await build(stdio, { handshake: true }).close()
   })
 })

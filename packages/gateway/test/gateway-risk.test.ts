@@ -20,6 +20,8 @@ void describe('gateway: risk.new_network and risk.new_client', () => {
   let env: GatewayEnv
   let token: string
   const opened: Client[] = []
+  /** History reads (each a store query under `mandate serve`). */
+  let lookups = 0
 
   /** The SDK v2 client, through a "proxy" that reports `source` as the caller's address. */
   const connect = async (source?: string): Promise<Client> => {
@@ -60,13 +62,16 @@ void describe('gateway: risk.new_network and risk.new_client', () => {
         ),
       (h) => {
         const history: RiskHistory = {
-          signInAddresses: (sub) =>
-            Promise.resolve(
+          signInAddresses: (sub) => {
+            lookups++
+            return Promise.resolve(
               h.audit
                 .filter((e) => e.type === 'login.succeeded' && fields(e).sub === sub)
                 .map(() => '127.0.0.1'),
-            ),
+            )
+          },
           firstUseOfClient: (sub, clientId) => {
+            lookups++
             const used = h.audit.some(
               (e) => fields(e).sub === sub && fields(e).client_id === clientId,
             )
@@ -114,6 +119,40 @@ void describe('gateway: risk.new_network and risk.new_client', () => {
       code: -32602,
       message: /tool not available: everything__get-env/,
     })
+  })
+
+  void it('reads the history when a policy of the called upstream reads risk', async () => {
+    lookups = 0
+    const client = await connect('192.0.2.10')
+    await assert.rejects(sum(client), { code: -32602, message: /tool not available/ })
+    assert.ok(lookups > 0)
+  })
+
+  void it('reads no history for an upstream whose policy does not read risk', async () => {
+    // A /24 no earlier test used: the signal is cached a minute per network.
+    const client = await connect('198.18.0.20')
+    lookups = 0
+    const echoed = await client.callTool({ name: 'web__echo', arguments: { message: 'web' } })
+    assert.match(text(echoed), /web/)
+    assert.equal(lookups, 0)
+  })
+
+  void it('reads no history once no policy reads risk, and again after a reload', async () => {
+    env.gateway.reloadPolicies({ everything: [{ tools: ['echo', 'get-sum'], action: 'allow' }] })
+    lookups = 0
+    // A /24 no earlier test used: the signal is cached a minute per network.
+    const client = await connect('198.51.100.30')
+    const listed = await client.listTools()
+    assert.ok(listed.tools.some((t) => t.name === 'everything__get-sum'))
+    assert.match(text(await sum(client)), /3/)
+    assert.equal(lookups, 0)
+    env.gateway.reloadPolicies({
+      everything: [{ tools: ['get-sum'], action: 'allow', when: '!risk.new_network' }],
+    })
+    await assert.rejects(sum(client), { code: -32602, message: /tool not available/ })
+    assert.notEqual(lookups, 0)
+    // The signal cannot be computed (no source address): the condition still denies.
+    await assert.rejects(sum(await connect()), { code: -32602, message: /tool not available/ })
   })
 
   void it('groups addresses into /24 (IPv4) and /56 (IPv6) networks', () => {

@@ -10,7 +10,7 @@ import { GatewayError } from '../gateway-error.ts'
 import type { UpstreamCredential } from '../options.ts'
 import { subjectToken } from '../lib/subject-token.ts'
 import { callerOrigin } from '../revocation/caller-origin.ts'
-import { hopDpopSession } from './hop-dpop.ts'
+import { hopDpopFor } from './upstream-dpop.ts'
 import type { TokenExchangeClient } from './token-exchange-client.ts'
 
 /** Which kind of credential an upstream gets (audited with every hop). */
@@ -34,6 +34,10 @@ export interface CredentialContext {
   exchange: TokenExchangeClient | undefined
   /** The upstream's own linking, bound to its declared provider and scopes (`vault` only). */
   linking: ToolLinking | undefined
+  /** The same, declared with `stepUpScopes` too: read only for an upstream's insufficient_scope. */
+  stepUpLinking?: ToolLinking | undefined
+  /** An HTTP upstream's URL (where `dpop: 'auto'` reads its RFC 9728 metadata). */
+  upstreamUrl?: string | undefined
 }
 
 /**
@@ -54,10 +58,14 @@ export function injectionTarget(
   return { header: (credential.header ?? 'authorization').toLowerCase() }
 }
 
-function format(credential: Exclude<UpstreamCredential, { kind: 'none' }>, token: string): string {
+function format(
+  credential: Exclude<UpstreamCredential, { kind: 'none' }>,
+  token: string,
+  bound = false,
+): string {
   if (credential.kind === 'exchange') {
     // RFC 9449 §7.1: a bound token goes in `Authorization: DPoP`; the handshake takes it bare.
-    if (credential.dpop === true) return `DPoP ${token}`
+    if (bound) return `DPoP ${token}`
     if (credential.handshake === true) return token
   }
   const bearer =
@@ -86,7 +94,7 @@ export async function resolveCredential(
   credential: UpstreamCredential,
   ctx: ServerContext,
   deps: CredentialContext,
-  options: { rejected?: boolean } = {},
+  options: { rejected?: boolean; scopes?: readonly string[] } = {},
 ): Promise<ResolvedCredential> {
   switch (credential.kind) {
     case 'none':
@@ -98,23 +106,37 @@ export async function resolveCredential(
       if (deps.exchange === undefined || subject === undefined) {
         throw new GatewayError('ERR_GATEWAY_CONFIG', 'token exchange is not configured')
       }
-      const dpop = credential.dpop === true ? await hopDpopSession(credential) : undefined
+      const dpop =
+        credential.dpop === undefined || credential.dpop === false
+          ? undefined
+          : await hopDpopFor(credential, deps.upstreamUrl)
+      const scopes = options.scopes ?? credential.scopes
       if (options.rejected === true)
-        deps.exchange.forget(subject, credential.resource, credential.scopes, dpop)
+        deps.exchange.forget(subject, credential.resource, scopes, dpop)
       const exchanged = await deps.exchange.exchange(
         subject,
         credential.resource,
-        credential.scopes,
+        scopes,
         callerOrigin(subject, getIdentity(ctx)),
         dpop,
       )
-      return ready('exchange', format(credential, exchanged.token), exchanged.cached)
+      return ready(
+        'exchange',
+        format(credential, exchanged.token, dpop !== undefined),
+        exchanged.cached,
+      )
     }
     case 'vault': {
       if (deps.linking === undefined) {
         throw new GatewayError('ERR_GATEWAY_CONFIG', 'vault credentials need account linking')
       }
-      let outcome = await deps.linking.credentials(ctx)
+      // An upstream's insufficient_scope: read (or link again) with the wider scopes.
+      let outcome =
+        options.scopes === undefined
+          ? await deps.linking.credentials(ctx)
+          : await (deps.stepUpLinking ?? deps.linking).credentials(ctx, {
+              only: [{ provider: credential.provider, scopes: options.scopes }],
+            })
       // An upstream that refused the credential: refresh now, or link again (catalogue #193).
       if (outcome.ok && options.rejected === true) {
         outcome = await deps.linking.credentials(ctx, { rejected: outcome.credentials })

@@ -18,6 +18,8 @@ import type { RelayTarget } from '../upstreams/relay.ts'
 import { elicitationCaller } from '../elicitation/caller-kind.ts'
 import { relayUpstreamCall } from '../elicitation/relay-upstream-call.ts'
 import { credentialRejectedInResult } from '../credentials/rejected-by-upstream.ts'
+import { scopesAskedByError, scopesAskedInResult } from '../credentials/upstream-step-up.ts'
+import { retryWithWiderScopes } from '../credentials/step-up-retry.ts'
 
 type Answer = CallToolResult | InputRequiredResult
 
@@ -121,13 +123,20 @@ async function forward(
         session.client.callTool({ name: tool, arguments: args }, progressRelay(ctx, target)),
     })
   }
+  let asked: readonly string[] | undefined
   try {
     const result = await call(first)
+    // 403 insufficient_scope (or a tool error saying so): wider scopes, within the configuration.
+    asked = scopesAskedInResult(result, first.kind)
     // A tool error that says the credential was refused counts as a 401 (one refresh, one retry).
-    if (!credentialRejectedInResult(result, first.kind)) return result
+    if (asked === undefined && !credentialRejectedInResult(result, first.kind)) return result
   } catch (error) {
-    if (!isUnauthorized(error) || first.kind === 'none' || first.kind === 'static') throw error
+    asked = scopesAskedByError(error, first.kind)
+    const renewable = first.kind !== 'none' && first.kind !== 'static'
+    if (asked === undefined && !(isUnauthorized(error) && renewable)) throw error
   }
+  if (asked !== undefined)
+    return retryWithWiderScopes(core, upstream, asked, { ctx, identity }, call)
   await core.pool.drop(identity, upstream.options.name)
   const again = await resolveCredential(
     upstream.options.credential,

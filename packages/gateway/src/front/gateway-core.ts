@@ -22,6 +22,8 @@ export interface CompiledUpstream {
    * in its configuration, so that a call can read nothing else (catalogue #200).
    */
   readonly linking: ToolLinking | undefined
+  /** The same declared with `stepUpScopes` too (read only after an upstream's insufficient_scope). */
+  readonly stepUpLinking?: ToolLinking | undefined
 }
 
 /** What every request of the gateway shares. */
@@ -46,7 +48,13 @@ export function credentialContext(
   core: GatewayCore,
   upstream: CompiledUpstream,
 ): CredentialContext {
-  return { exchange: core.exchange, linking: upstream.linking }
+  const { transport } = upstream.options
+  return {
+    exchange: core.exchange,
+    linking: upstream.linking,
+    stepUpLinking: upstream.stepUpLinking,
+    upstreamUrl: transport.type === 'http' ? transport.url : undefined,
+  }
 }
 
 /** The name of the tool listed in place of an upstream whose account is not linked yet. */

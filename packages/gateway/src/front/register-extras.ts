@@ -1,6 +1,7 @@
 import type { Server } from '@modelcontextprotocol/server'
 import { complete } from './complete.ts'
 import type { GatewayCore } from './gateway-core.ts'
+import type { riskStep } from '../risk/risk-step.ts'
 import { listResourceTemplates, subscription } from './resource-templates.ts'
 
 /**
@@ -11,17 +12,22 @@ export function registerTemplatesAndCompletions(
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- the gateway's low-level server
   server: Server,
   core: GatewayCore,
+  risk: ReturnType<typeof riskStep>,
 ): void {
-  server.setRequestHandler('resources/templates/list', (_request, ctx) =>
-    listResourceTemplates(core, ctx),
+  server.setRequestHandler(
+    'resources/templates/list',
+    risk((_request, ctx) => listResourceTemplates(core, ctx)),
   )
-  server.setRequestHandler('resources/subscribe', (request, ctx) =>
-    subscription(core, 'subscribe', request.params, ctx),
+  server.setRequestHandler(
+    'resources/subscribe',
+    risk((request, ctx) => subscription(core, 'subscribe', request.params, ctx)),
   )
-  server.setRequestHandler('resources/unsubscribe', (request, ctx) =>
-    subscription(core, 'unsubscribe', request.params, ctx),
+  server.setRequestHandler(
+    'resources/unsubscribe',
+    risk((request, ctx) => subscription(core, 'unsubscribe', request.params, ctx)),
   )
-  server.setRequestHandler('completion/complete', (request, ctx) =>
-    complete(core, request.params, ctx),
+  server.setRequestHandler(
+    'completion/complete',
+    risk((request, ctx) => complete(core, request.params, ctx)),
   )
 }

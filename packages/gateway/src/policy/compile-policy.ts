@@ -27,6 +27,8 @@ export interface CompiledRule {
   matchesTool(tool: string): boolean
   /** True, false, or an error message: a condition that cannot be evaluated denies. */
   condition(input: PolicyInput): boolean | string
+  /** Whether the condition reads `risk` (decided from its syntax tree at compile time). */
+  readonly readsRisk: boolean
 }
 
 const env = celEnv({ funcs: strings })
@@ -70,6 +72,7 @@ export function compilePolicy(where: string, rules: readonly PolicyRule[]): Comp
       rule,
       matchesTool: (tool) => patterns.some((pattern) => pattern.test(tool)),
       condition: (input) => (condition === undefined ? true : condition(input)),
+      readsRisk: rule.when !== undefined && namesRisk(parse(rule.when)),
     }
   })
 }
@@ -98,6 +101,18 @@ function compileCondition(key: string, source: string): (input: PolicyInput) => 
       return `condition failed to evaluate: ${(error as Error).message}`
     }
   }
+}
+
+/**
+ * Whether a parsed condition names the `risk` variable anywhere (also inside macros and
+ * comprehensions). Over-approximates (a comprehension variable called `risk` counts): computing
+ * the signal when it is not needed costs a lookup, missing it would leave `risk` unset and deny.
+ */
+function namesRisk(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false
+  const kind = (node as { exprKind?: { case?: unknown; value?: { name?: unknown } } }).exprKind
+  if (kind?.case === 'identExpr' && /^\.?risk(\.|$)/.test(String(kind.value?.name))) return true
+  return Object.values(node).some(namesRisk)
 }
 
 function globToRegExp(pattern: string): RegExp {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { VerifiedToken } from '@mandate/server'
+import { keptForRequest, subjectToken } from '../lib/subject-token.ts'
 
 /**
  * The caller's token as revocation events name it: the claims an event can cover (`jti`, `gid`,
@@ -21,15 +22,28 @@ export function callerOrigin(
   subject: string | undefined,
   who: { sub: string; clientId: string },
 ): CallerOrigin {
+  // Asked twice per call (exchange cache, session): derived once per request, kept no longer.
+  if (subject === undefined || subject !== subjectToken()) return originOf(subject, who)
+  const kept = keptForRequest(REQUEST_ORIGIN, () => originOf(subject, who))
+  const same = kept.token.sub === who.sub && kept.token.clientId === who.clientId
+  return same ? kept : originOf(subject, who)
+}
+
+const REQUEST_ORIGIN = Symbol('caller origin')
+
+function originOf(
+  subject: string | undefined,
+  who: { sub: string; clientId: string },
+): CallerOrigin {
   const tokenHash =
     subject === undefined ? '' : createHash('sha256').update(subject).digest('base64url')
   const [header, payload] = (subject ?? '').split('.')
   const claims = part(payload)
   const str = (value: unknown): string | undefined =>
     typeof value === 'string' ? value : undefined
-  return {
+  return Object.freeze({
     tokenHash,
-    token: {
+    token: Object.freeze({
       issuer: '',
       sub: who.sub,
       clientId: who.clientId,
@@ -44,8 +58,8 @@ export function callerOrigin(
       jkt: undefined,
       gid: str(claims['gid']),
       kid: str(part(header)['kid']),
-    },
-  }
+    }),
+  })
 }
 
 function part(segment: string | undefined): Record<string, unknown> {

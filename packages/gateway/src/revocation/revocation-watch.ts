@@ -3,6 +3,7 @@ import { RevocationListener, storeRevocationFeed } from '@mandate/server'
 import type { RevocationFeed, RevocationSink } from '@mandate/server'
 import type { Store } from '@mandate/store'
 import type { TokenExchangeClient } from '../credentials/token-exchange-client.ts'
+import { isSharedProcess } from '../upstreams/shared-process.ts'
 import type { SessionPool } from '../upstreams/session-pool.ts'
 import type { CallerOrigin } from './caller-origin.ts'
 
@@ -92,6 +93,9 @@ export function honourRevocations(
       return
     }
     parts.exchange?.forgetWhere(watch.revoked)
-    parts.pool.closeWhere((s) => watch.revoked(s.origin)).catch(parts.onError)
+    // A shared process holds no caller's credential: the caller is refused, the process stays.
+    parts.pool
+      .closeWhere((s) => !isSharedProcess(s.upstream) && watch.revoked(s.origin))
+      .catch(parts.onError)
   })
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Logger } from '@mandate/core'
 import { getIdentity } from '@mandate/server'
 import type { McpIdentity } from '@mandate/server'
-import type { Server, ServerContext } from '@modelcontextprotocol/server'
+import type { ServerContext } from '@modelcontextprotocol/server'
 import { networkOf } from './network.ts'
 
 /** The `risk` variable of policy conditions (docs/gateway.md, "Policy language"). */
@@ -55,25 +55,27 @@ export function currentRisk(): RiskSignal | undefined {
   return current.getStore()
 }
 
+/** Runs `run` with `signal` as the risk signal its policy decisions see. */
+export function withRisk<T>(signal: RiskSignal | undefined, run: () => T): T {
+  return current.run(signal, run)
+}
+
+/** Whether `core` was given a risk history (without one, `risk` stays unset). */
+export function hasRisk(core: object): boolean {
+  return engines.has(core)
+}
+
 /**
- * Wraps every request handler registered on `server` afterwards: the risk signal is computed
- * (cached) before the handler decides anything. A signal that cannot be computed (no history,
- * no source address, the history failing) stays unset: a condition reading it fails to
- * evaluate and denies (fail closed).
+ * The caller's risk signal (cached a minute per user, client and network), or undefined when it
+ * cannot be computed (no history, no source address, the history failing): a condition reading
+ * it then fails to evaluate and denies (fail closed).
  */
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- the gateway's low-level server
-export function riskAware(server: Server, core: object): Server {
+export async function riskSignal(
+  core: object,
+  ctx: ServerContext,
+): Promise<RiskSignal | undefined> {
   const engine = engines.get(core)
-  if (engine === undefined) return server
-  const register = server.setRequestHandler.bind(server) as (...args: unknown[]) => void
-  const wrapped = (method: unknown, handler: (request: unknown, ctx: ServerContext) => unknown) => {
-    register(method, async (request: unknown, ctx: ServerContext) => {
-      const signal = await riskOf(engine, ctx)
-      return current.run(signal, () => handler(request, ctx))
-    })
-  }
-  server.setRequestHandler = wrapped as typeof server.setRequestHandler
-  return server
+  return engine === undefined ? undefined : riskOf(engine, ctx)
 }
 
 async function riskOf(engine: Engine, ctx: ServerContext): Promise<RiskSignal | undefined> {

@@ -32,18 +32,27 @@ export function compileUpstreams(options: GatewayOptions): CompiledUpstream[] {
       rules,
       mayAllow: rules.some((r) => r.rule.action !== 'deny'),
       linking: upstreamLinking(upstream, options),
+      stepUpLinking: upstreamLinking(upstream, options, 'stepUp'),
     }
   })
 }
 
-/** The linking of a `vault` upstream, declared from its configuration (never from a request). */
-function upstreamLinking(upstream: UpstreamOptions, options: GatewayOptions) {
+/**
+ * The linking of a `vault` upstream, declared from its configuration (never from a request);
+ * `stepUp`: with its `stepUpScopes` too, for re-linking after an upstream's insufficient_scope.
+ */
+function upstreamLinking(upstream: UpstreamOptions, options: GatewayOptions, stepUp?: 'stepUp') {
   const { credential } = upstream
   if (credential.kind !== 'vault') return undefined
+  if (stepUp !== undefined && credential.stepUpScopes === undefined) return undefined
+  const scopes = [
+    ...(credential.scopes ?? []),
+    ...(stepUp === undefined ? [] : (credential.stepUpScopes ?? [])),
+  ]
   return options.linking?.forTool([
     {
       provider: credential.provider,
-      ...(credential.scopes === undefined ? {} : { scopes: credential.scopes }),
+      ...(scopes.length === 0 ? {} : { scopes }),
     },
   ])
 }
@@ -52,6 +61,13 @@ function checkCredential(where: string, upstream: UpstreamOptions, options: Gate
   const { credential, transport } = upstream
   if (transport.type === 'http' && URL.parse(transport.url) === null) {
     throw new ConfigurationError(`${where}.transport.url`, 'must be a URL')
+  }
+  const perUser = credential.kind === 'exchange' || credential.kind === 'vault'
+  if (transport.type === 'stdio' && transport.shared === true && perUser) {
+    throw new ConfigurationError(
+      `${where}.transport.shared`,
+      'a shared process serves every user: static (or no) credentials only, never per-user ones',
+    )
   }
   if (credential.kind === 'none') return
   if (credential.kind === 'exchange') checkExchangeDelivery(where, upstream)
@@ -84,7 +100,11 @@ function checkCredential(where: string, upstream: UpstreamOptions, options: Gate
 function checkExchangeDelivery(where: string, upstream: UpstreamOptions): void {
   const { credential, transport } = upstream
   if (credential.kind !== 'exchange') return
-  if (credential.dpop === true) {
+  // Configuration may come from JSON: check what the type promises.
+  const dpop: unknown = credential.dpop
+  if (dpop !== undefined && dpop !== false) {
+    if (dpop !== true && dpop !== 'auto')
+      throw new ConfigurationError(`${where}.credential.dpop`, "true, false or 'auto'")
     if (transport.type !== 'http')
       throw new ConfigurationError(`${where}.credential.dpop`, 'dpop needs an http upstream')
     const header = (credential.header ?? 'authorization').toLowerCase()

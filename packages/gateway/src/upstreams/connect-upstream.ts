@@ -2,11 +2,13 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import type { UpstreamOptions } from '../options.ts'
 import { GatewayError } from '../gateway-error.ts'
-import { fetchWithDpop, hopDpopSession } from '../credentials/hop-dpop.ts'
+import { fetchWithDpop } from '../credentials/hop-dpop.ts'
+import { hopDpopFor } from '../credentials/upstream-dpop.ts'
 import { injectionTarget } from '../credentials/resolve-credential.ts'
 import { inArrivalOrder } from './arrival-order.ts'
 import { handshakeStdioTransport } from './handshake-stdio-transport.ts'
 import { installRelay } from './relay.ts'
+import { isSharedProcess } from './shared-process.ts'
 import { acceptUrlElicitations } from '../elicitation/elicitation-desk.ts'
 import type { ElicitationDesk } from '../elicitation/elicitation-desk.ts'
 import type { CallRelay } from './relay.ts'
@@ -33,18 +35,15 @@ export async function connectUpstream(
   desk?: ElicitationDesk,
 ): Promise<Client> {
   const client = new Client(CLIENT_INFO, { capabilities: {} })
-  installRelay(client, relay)
+  // A shared process's notifications belong to no one caller: not relayed (shared-process.ts).
+  if (!isSharedProcess(upstream)) installRelay(client, relay)
   // URL elicitations go to this user's calls; declared only when the caller can be shown them.
   if (desk !== undefined) acceptUrlElicitations(client, desk)
   const { transport } = upstream
   const target = injectionTarget(upstream.credential, transport.type)
   if (transport.type === 'http') {
     const header = target !== undefined && 'header' in target ? target.header : undefined
-    const { credential } = upstream
-    const dpop =
-      credential.kind === 'exchange' && credential.dpop === true
-        ? await hopDpopSession(credential)
-        : undefined
+    const dpop = await hopDpopFor(upstream.credential, transport.url)
     const upstreamFetch: typeof fetch = (input, init) => {
       const headers = new Headers(init?.headers)
       for (const [name, value] of Object.entries(transport.headers ?? {})) headers.set(name, value)

@@ -10,6 +10,7 @@ import type { CredentialHolder } from './connect-upstream.ts'
 import { CallRelay } from './relay.ts'
 import type { RelayedNotification } from './relay.ts'
 import { ElicitationDesk } from '../elicitation/elicitation-desk.ts'
+import { isSharedProcess, SHARED_ORIGIN, SHARED_OWNER } from './shared-process.ts'
 
 /**
  * One user's connection (or stdio process) to one upstream, with the credential it was opened
@@ -77,8 +78,12 @@ export class SessionPool {
     caller: { urlElicitation?: boolean } = {},
   ): Promise<UpstreamSession> {
     const origin = callerOrigin(subjectToken(), owner)
-    const session = await this.#session(owner, upstream, credential, origin, caller)
-    session.origin = origin
+    // One process for every user (`shared`): keyed by the upstream alone, relaying nothing.
+    const shared = isSharedProcess(upstream)
+    const session = shared
+      ? await this.#session(SHARED_OWNER, upstream, credential, SHARED_ORIGIN, {})
+      : await this.#session(owner, upstream, credential, origin, caller)
+    if (!shared) session.origin = origin
     // A call that was accepted just before its token was revoked must not act (issue 12).
     if (this.options.revoked?.(origin) === true) {
       await this.drop(owner, upstream.name)

@@ -35,5 +35,23 @@ server.registerTool(
     }
   },
 )
+// As a third-party API's wrapper reports a token without enough scope (RFC 6750 §3.1): a tool
+// error carrying the API's 403 challenge, asking for `scope`.
+server.registerTool(
+  'needs_scope',
+  {
+    description: 'A 403 insufficient_scope tool error asking for `scope`',
+    inputSchema: z.object({ scope: z.string() }),
+  },
+  ({ scope }) => ({
+    isError: true,
+    content: [
+      {
+        type: 'text' as const,
+        text: `403 Forbidden: Bearer error="insufficient_scope", scope="${scope}"`,
+      },
+    ],
+  }),
+)
 server.registerTool('pid', { description: 'This process id' }, () => text(String(process.pid)))
 await server.connect(new StdioServerTransport())

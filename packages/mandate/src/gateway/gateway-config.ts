@@ -28,6 +28,7 @@ export function gatewayUpstreams(config: GatewayConfig): UpstreamOptions[] {
               args: transport.args,
               ...(transport.env === undefined ? {} : { env: transport.env }),
               ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),
+              ...(transport.shared === undefined ? {} : { shared: transport.shared }),
             },
       credential: credentialOf(upstream.credential, `${where}.credential`),
       policy: upstream.policy.map((rule) => defined(rule) as PolicyRule),
@@ -83,7 +84,9 @@ export function gatewayRegistration(
       )
     }
     audiences.push(upstream.credential.resource)
-    for (const scope of upstream.credential.scopes) scopes.add(scope)
+    const { credential } = upstream
+    for (const scope of [...credential.scopes, ...(credential.stepUpScopes ?? [])])
+      scopes.add(scope)
   })
   const clientSecret = randomBytes(32).toString('base64url')
   return {

@@ -33,7 +33,9 @@ export async function reloadServeGateway(
         'a new token-exchange resource needs a restart',
       )
     }
-    const unknown = credential.scopes.filter((scope) => !setup.scopes.includes(scope))
+    const unknown = [...credential.scopes, ...(credential.stepUpScopes ?? [])].filter(
+      (scope) => !setup.scopes.includes(scope),
+    )
     if (unknown.length > 0) {
       throw new ConfigurationError(
         `${where}.scopes`,

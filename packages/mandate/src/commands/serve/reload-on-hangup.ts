@@ -4,27 +4,29 @@ import type { CommandIo } from '../../cli/output.ts'
 import { resolveConfig } from '../../cli/resolve-config.ts'
 import type { RunningServer } from '../../serve/start-server.ts'
 
+/** What asked for a reload (named in the log). */
+export type ReloadTrigger = 'SIGHUP' | 'file changed'
+
 /**
- * SIGHUP, as operators expect of a daemon: read the configuration (file, environment, the
- * flags of the start) again and apply the gateway's upstreams and policies. Fail safe: a
- * configuration that does not load or validate is refused with its key in the log, and what
- * was in force stays. Reloads run one after another. Returns the function that stops listening.
+ * Reads the configuration (file, environment, the flags of the start) again and applies the
+ * gateway's upstreams and policies. Fail safe: a configuration that does not load or validate is
+ * refused with its key in the log, and what was in force stays. Reloads run one after another.
  */
-export function reloadOnHangup(
+export function configReloader(
   argv: readonly string[],
   io: CommandIo,
   server: RunningServer,
   logger: Logger,
-): () => void {
+): (trigger: ReloadTrigger) => void {
   let queue = Promise.resolve()
-  const reload = async () => {
+  const reload = async (trigger: ReloadTrigger) => {
     try {
       const { config } = resolveConfig(argv, io)
       await server.components.reloadGateway(config)
-      logger.info('configuration reloaded (SIGHUP)')
+      logger.info(`configuration reloaded (${trigger})`)
     } catch (error) {
       logger.error(
-        'configuration reload failed (SIGHUP); the previous gateway configuration stays',
+        `configuration reload failed (${trigger}); the previous gateway configuration stays`,
         {
           ...(error instanceof ConfigurationError ? { setting: error.key } : {}),
           error: (error as Error).message,
@@ -32,8 +34,15 @@ export function reloadOnHangup(
       )
     }
   }
+  return (trigger) => {
+    queue = queue.then(() => reload(trigger))
+  }
+}
+
+/** SIGHUP, as operators expect of a daemon, reloads. Returns the function that stops listening. */
+export function reloadOnHangup(reload: (trigger: ReloadTrigger) => void): () => void {
   const onHangup = () => {
-    queue = queue.then(reload)
+    reload('SIGHUP')
   }
   process.on('SIGHUP', onHangup)
   return () => {

@@ -4,15 +4,17 @@ import type { CommandIo } from '../../cli/output.ts'
 import { resolveConfig } from '../../cli/resolve-config.ts'
 import { DATA_FLAGS_NOTE } from '../../cli/usage.ts'
 import { printBanner } from './banner.ts'
-import { reloadOnHangup } from './reload-on-hangup.ts'
+import { configReloader, reloadOnHangup } from './reload-on-hangup.ts'
+import { reloadOnFileChange } from './reload-on-change.ts'
+import { parseGlobalFlags } from '../../cli/global-flags.ts'
 
 /** `mandate serve --help`. */
 export const SERVE_USAGE = `Usage: mandate serve [flags]
 
 Starts the authorization server, the web pages (sign-in, consent, account, account linking) and,
 unless --demo false, the demo notes MCP server at /mcp, on one port. Stops gracefully on SIGTERM
-or Ctrl-C. SIGHUP reloads the gateway's upstreams and policies from the configuration file (an
-invalid one is refused, logged, and the previous one stays).
+or Ctrl-C. SIGHUP, or a change of the --config file, reloads the gateway's upstreams and
+policies from the configuration (an invalid one is refused, logged, and the previous one stays).
 
 ${DATA_FLAGS_NOTE}
 
@@ -38,8 +40,13 @@ export async function serveCommand(argv: readonly string[], io: CommandIo): Prom
       throw error
     }
     printBanner(io.stderr, runtime, server)
-    const stopReloads = reloadOnHangup(argv, io, server, runtime.logger)
-    const signal = await stop.received.finally(stopReloads)
+    const reload = configReloader(argv, io, server, runtime.logger)
+    const stopHangup = reloadOnHangup(reload)
+    const stopWatch = reloadOnFileChange(parseGlobalFlags(argv).config, reload, runtime.logger)
+    const signal = await stop.received.finally(() => {
+      stopHangup()
+      stopWatch()
+    })
     runtime.logger.info('signal received', { signal })
     try {
       await server.shutdown()

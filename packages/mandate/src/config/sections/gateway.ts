@@ -31,6 +31,8 @@ export const gatewayTransportSchema = z.discriminatedUnion('type', [
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).optional(),
     cwd: z.string().min(1).optional(),
+    /** One process for every user: `static` or `none` credentials only. */
+    shared: z.boolean().optional(),
   }),
 ])
 
@@ -45,8 +47,13 @@ export const gatewayCredentialSchema = z.discriminatedUnion('kind', [
     resource: z.url({ protocol: /^https?$/ }),
     scopes: z.array(scope).min(1),
     ...injection,
-    /** HTTP upstreams: the token is DPoP-bound to the gateway's key, a proof on every request. */
-    dpop: z.boolean().optional(),
+    /** More scopes to exchange for when the upstream answers 403 insufficient_scope. */
+    stepUpScopes: z.array(scope).optional(),
+    /**
+     * HTTP upstreams: the token is DPoP-bound to the gateway's key, a proof on every request;
+     * `auto`: when the upstream's RFC 9728 metadata asks for or offers DPoP.
+     */
+    dpop: z.union([z.boolean(), z.literal('auto')]).optional(),
     /** stdio upstreams: the token is the first stdin line (docs/stdio.md), never in `env`. */
     handshake: z.boolean().optional(),
   }),
@@ -54,6 +61,8 @@ export const gatewayCredentialSchema = z.discriminatedUnion('kind', [
     kind: z.literal('vault'),
     provider: z.string().min(1),
     scopes: z.array(z.string().min(1)).optional(),
+    /** More scopes to re-link with when the upstream answers 403 insufficient_scope. */
+    stepUpScopes: z.array(z.string().min(1)).optional(),
     ...injection,
   }),
   z.strictObject({
