@@ -1,6 +1,5 @@
 import type { UpstreamOptions } from '../options.ts'
 import { callerOrigin } from '../revocation/caller-origin.ts'
-import type { SessionOwner } from './session-pool.ts'
 
 /**
  * Whether `upstream` is one stdio process for every user (`transport.shared`; only with a
@@ -15,8 +14,14 @@ export function isSharedProcess(upstream: UpstreamOptions): boolean {
   return upstream.transport.type === 'stdio' && upstream.transport.shared === true
 }
 
-/** The owner a shared process's session is keyed by: no verified `sub` is empty. */
-export const SHARED_OWNER: SessionOwner = Object.freeze({ sub: '', clientId: '' })
+/**
+ * The owner a shared process's session is keyed by (a `SessionOwner`, typed by shape so that
+ * the pool can import this module): no verified `sub` is empty.
+ */
+export const SHARED_OWNER: Readonly<{ sub: string; clientId: string }> = Object.freeze({
+  sub: '',
+  clientId: '',
+})
 
 /** The origin a shared session remembers: no caller token, so no revocation event covers it. */
 export const SHARED_ORIGIN = callerOrigin(undefined, SHARED_OWNER)

@@ -1,24 +1,31 @@
 import { CompiledQuery } from 'kysely'
 import { PREPARED_MARKER } from '../postgres/prepared-statements.ts'
 import type { Store } from '../store.ts'
-import type { VaultCredentialRow } from './vault-credentials.ts'
+
+/** What a lookup's row is matched on (a `VaultCredentialRow`, typed by shape: no import cycle). */
+interface KeyedRow {
+  sub: string
+  provider: string
+  account: string
+  is_default: number
+}
 
 /** One waiting lookup: the user's default account (`account` null) or a named one. */
-interface Lookup {
+interface Lookup<Row extends KeyedRow> {
   sub: string
   provider: string
   account: string | null
-  resolve: (row: VaultCredentialRow | undefined) => void
+  resolve: (row: Row | undefined) => void
   reject: (error: unknown) => void
 }
 
 /** Finds one user's credential at a provider: the named account, or the default one (null). */
-type FindCredential = (
+type FindCredential<Row extends KeyedRow> = (
   store: Store,
   sub: string,
   provider: string,
   account: string | null,
-) => Promise<VaultCredentialRow | undefined>
+) => Promise<Row | undefined>
 
 /** Larger turns are split, so that one statement's arrays and result stay bounded. */
 const MAX_BATCH = 64
@@ -31,10 +38,10 @@ const MAX_BATCH = 64
  * cached; each row is handed only to the lookups whose `sub`, `provider` and account it carries
  * (catalogue #200). `columns` must be explicit (a prepared statement breaks on a later column).
  */
-export function batchedCredentialLookup(
+export function batchedCredentialLookup<Row extends KeyedRow>(
   columns: readonly string[],
-  findOne: FindCredential,
-): FindCredential {
+  findOne: FindCredential<Row>,
+): FindCredential<Row> {
   // The unique (sub, provider, account) constraint and the one-default index give at most one
   // row per lookup.
   const text = `${PREPARED_MARKER}select ${columns.map((column) => `v.${column}`).join(', ')}
@@ -42,12 +49,12 @@ from vault_credentials v
 join unnest($1::text[], $2::text[], $3::text[]) as k(sub, provider, account)
   on v.sub = k.sub and v.provider = k.provider
   and (v.account = k.account or (k.account is null and v.is_default = 1))`
-  const open = new WeakMap<Store, Lookup[]>()
+  const open = new WeakMap<Store, Lookup<Row>[]>()
   return (store, sub, provider, account) =>
     new Promise((resolve, reject) => {
       let batch = open.get(store)
       if (batch === undefined) {
-        const pending: Lookup[] = []
+        const pending: Lookup<Row>[] = []
         batch = pending
         open.set(store, pending)
         setImmediate(() => {
@@ -61,14 +68,14 @@ join unnest($1::text[], $2::text[], $3::text[]) as k(sub, provider, account)
     })
 }
 
-async function runBatch(
+async function runBatch<Row extends KeyedRow>(
   store: Store,
   text: string,
-  findOne: FindCredential,
-  lookups: Lookup[],
+  findOne: FindCredential<Row>,
+  lookups: Lookup<Row>[],
 ): Promise<void> {
   try {
-    const keys = new Map<string, Lookup>()
+    const keys = new Map<string, Lookup<Row>>()
     for (const lookup of lookups) {
       keys.set(JSON.stringify([lookup.sub, lookup.provider, lookup.account]), lookup)
     }
@@ -86,11 +93,11 @@ async function runBatch(
 // A lone lookup, the usual case at low load, keeps the plain prepared query: on a large table
 // PostgreSQL re-plans the array statement for every small array (its generic plan assumes ten
 // elements, so it looks dearer than a custom plan for one), about 0.1-0.2 ms of backend CPU.
-async function one(
+async function one<Row extends KeyedRow>(
   store: Store,
-  findOne: FindCredential,
-  [lookup]: Lookup[],
-): Promise<VaultCredentialRow[]> {
+  findOne: FindCredential<Row>,
+  [lookup]: Lookup<Row>[],
+): Promise<Row[]> {
   const row =
     lookup === undefined
       ? undefined
@@ -98,8 +105,12 @@ async function one(
   return row === undefined ? [] : [row]
 }
 
-async function many(store: Store, text: string, lookups: Lookup[]): Promise<VaultCredentialRow[]> {
-  const { rows } = await store.db.executeQuery<VaultCredentialRow>(
+async function many<Row extends KeyedRow>(
+  store: Store,
+  text: string,
+  lookups: Lookup<Row>[],
+): Promise<Row[]> {
+  const { rows } = await store.db.executeQuery<Row>(
     CompiledQuery.raw(text, [
       lookups.map((lookup) => lookup.sub),
       lookups.map((lookup) => lookup.provider),
@@ -110,7 +121,7 @@ async function many(store: Store, text: string, lookups: Lookup[]): Promise<Vaul
 }
 
 /** The statement's join condition, checked again on each row before it is handed out. */
-function matches(row: VaultCredentialRow, lookup: Lookup): boolean {
+function matches<Row extends KeyedRow>(row: Row, lookup: Lookup<Row>): boolean {
   return (
     row.sub === lookup.sub &&
     row.provider === lookup.provider &&
