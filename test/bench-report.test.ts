@@ -98,6 +98,35 @@ describe('bench goals over several runs', () => {
     assert.deepEqual(slower.slice(-3), ['5.00×', '≤ 4.00×', 'no |'])
   })
 
+  it('judges DPoP against the anchor and JWT against the toolkit with auth off', () => {
+    const withVariants = (d: number, e: number): BenchResults => {
+      const copy = run(1000, 1300, 5000)
+      const c = copy.scenarios.mcp?.rows.find((r) => r.variant === 'c')
+      if (c !== undefined) copy.scenarios.mcp?.rows.push({ ...c, variant: 'd', rps: d })
+      if (c !== undefined) copy.scenarios.mcp?.rows.push({ ...c, variant: 'e', rps: e })
+      return copy
+    }
+    // (d) 920 ÷ (a0) 1000 = 0.92, met; the same (d) ÷ (c) 1300 would be 0.71.
+    const dpop = 'MCP (d) JWT + DPoP ÷ (a0) SDK as documented, 16 clients'
+    assert.deepEqual(goalRow(renderGoals([withVariants(920, 1350)]), dpop).slice(-3), [
+      '0.92×',
+      '≥ 0.90×',
+      'yes |',
+    ])
+    // (c) 1300 ÷ (e) 1350 = 0.96, met; ÷ 1400 = 0.93, missed.
+    const authOff = 'MCP (c) JWT ÷ (e) same toolkit, auth off, 16 clients'
+    assert.deepEqual(goalRow(renderGoals([withVariants(920, 1350)]), authOff).slice(-3), [
+      '0.96×',
+      '≥ 0.95×',
+      'yes |',
+    ])
+    assert.deepEqual(goalRow(renderGoals([withVariants(920, 1400)]), authOff).slice(-3), [
+      '0.93×',
+      '≥ 0.95×',
+      'no |',
+    ])
+  })
+
   it('leaves a goal unjudged when no run measured it', () => {
     // The fixture has no gateway scenario and its revocation run failed.
     const row = goalRow(renderGoals([results]), 'Gateway ÷ direct, req/s at 64 clients')

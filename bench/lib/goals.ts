@@ -38,6 +38,9 @@ const gateway = (run: BenchResults, path: 'direct' | 'gateway') =>
 
 const clients = (c: number): string => (c === 1 ? '1 client' : `${String(c)} clients`)
 
+// Issue 18: "@mandate/server with JWT auth >= 1.3x the SDK's documented unprotected path ...
+// and >= 0.95x the same toolkit with auth off; with DPoP >= 0.9x". Every ratio of that issue's
+// table is against the anchor (a0), so the DPoP goal is (d) over (a0) too.
 const mcpGoals: Goal[] = [1, 16, 64].flatMap((c): Goal[] => [
   {
     name: `MCP (c) JWT ÷ (a0) SDK as documented, ${clients(c)}`,
@@ -47,11 +50,18 @@ const mcpGoals: Goal[] = [1, 16, 64].flatMap((c): Goal[] => [
     value: (run) => over(mcpRps(run, 'c', c), mcpRps(run, 'a0', c)),
   },
   {
-    name: `MCP (d) JWT + DPoP ÷ (c) JWT, ${clients(c)}`,
+    name: `MCP (c) JWT ÷ (e) same toolkit, auth off, ${clients(c)}`,
+    kind: 'min',
+    target: 0.95,
+    unit: '×',
+    value: (run) => over(mcpRps(run, 'c', c), mcpRps(run, 'e', c)),
+  },
+  {
+    name: `MCP (d) JWT + DPoP ÷ (a0) SDK as documented, ${clients(c)}`,
     kind: 'min',
     target: 0.9,
     unit: '×',
-    value: (run) => over(mcpRps(run, 'd', c), mcpRps(run, 'c', c)),
+    value: (run) => over(mcpRps(run, 'd', c), mcpRps(run, 'a0', c)),
   },
 ])
 

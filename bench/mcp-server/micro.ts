@@ -1,7 +1,7 @@
 // In-process cost of one tools/call through each front door (no sockets, one thread): isolates
 // the toolkit's own overhead from HTTP and load-generator noise. Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/mcp-server/micro.ts [iterations]
-// (ONLY_C=1 measures only @mandate/server with JWT, ONLY_D=1 only with JWT + DPoP, e.g. under
+// (e) is @mandate/server with auth off. (ONLY_C=1 measures only @mandate/server with JWT, ONLY_D=1 only with JWT + DPoP, e.g. under
 // --cpu-prof; the DPoP proofs are signed before the clock starts.)
 import { once } from 'node:events'
 import { createServer } from 'node:http'
@@ -35,7 +35,7 @@ const echo = defineTool(
   }),
 )
 const plain = createMcpHandler(factory, { responseMode: 'json' })
-const protect = (dpop: boolean): ReturnType<typeof createProtectedMcpHandler> =>
+const protect = (mode: 'jwt' | 'dpop' | 'off'): ReturnType<typeof createProtectedMcpHandler> =>
   createProtectedMcpHandler({
     resource,
     authorizationServers: [issuer],
@@ -47,10 +47,12 @@ const protect = (dpop: boolean): ReturnType<typeof createProtectedMcpHandler> =>
       return s
     },
     mcp: { responseMode: 'json' },
-    ...(dpop ? { dpop: { required: true } } : {}),
+    ...(mode === 'dpop' ? { dpop: { required: true } } : {}),
+    ...(mode === 'off' ? { unauthenticatedTestMode: true } : {}),
   })
-const guarded = protect(false)
-const dpopGuarded = protect(true)
+const guarded = protect('jwt')
+const dpopGuarded = protect('dpop')
+const unguarded = protect('off')
 const dpopKeys = await generateKeyPair('ES256')
 const dpopJwk = await exportJWK(dpopKeys.publicKey)
 const mint = (bound: boolean): Promise<string> =>
@@ -124,10 +126,12 @@ const measure = async (name: string, call: () => Promise<Response>): Promise<voi
 }
 for (let round = 0; round < 2; round++) {
   if (!onlyC && !onlyD) await measure('(a) no auth        ', () => plain.fetch(request('none')))
+  if (!onlyC && !onlyD) await measure('(e) auth off       ', () => unguarded.fetch(request('none')))
   if (!onlyD) await measure('(c) @mandate/server', () => guarded.fetch(request('bearer')))
   if (!onlyC) await measure('(d) same + DPoP    ', () => dpopGuarded.fetch(request('dpop')))
 }
 await plain.close()
 await guarded.close()
 await dpopGuarded.close()
+await unguarded.close()
 server.close()

@@ -1,8 +1,10 @@
 // tools/call throughput and latency for an MCP server with no auth, the SDK's bearer-auth, and
 // @mandate/server (JWT; JWT + DPoP). Loopback only, one process tree (this runner, the JWKS it
 // serves, one child server at a time), stops by itself. Usage:
-//   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup] [1,16,64]
+//   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup] [1,16,64] [c,d]
 // (a0) is the anchor: the SDK v2 served as its docs show (schema built in the per-request factory).
+// The optional fifth argument names the variants to run (the anchor always runs);
+// BENCH_CHILD_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to each server child.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
@@ -25,6 +27,7 @@ const VARIANTS = {
   c: '@mandate/server JWT',
   c0: '@mandate/server JWT, verified-token cache off',
   d: '@mandate/server JWT + DPoP',
+  e: '@mandate/server, auth off',
 } as const
 type Variant = keyof typeof VARIANTS
 
@@ -75,6 +78,7 @@ const start = async (variant: Variant): Promise<Target> => {
   const child = spawn(
     process.execPath,
     [
+      ...(process.env['BENCH_CHILD_NODE_OPTIONS']?.split(' ') ?? []),
       '--conditions=@mandate/source',
       '--disable-warning=ExperimentalWarning',
       fileURLToPath(new URL('./server.ts', import.meta.url)),
@@ -130,11 +134,15 @@ interface Row {
 const rows: Row[] = []
 let template: { headers: Record<string, string>; body: string } | undefined
 
-for (const variant of Object.keys(VARIANTS) as Variant[]) {
+// The anchor always runs: it is what the others are divided by, and its request is the template.
+const chosen = ['a0', ...(process.argv[5]?.split(',') ?? Object.keys(VARIANTS))]
+for (const variant of (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.includes(v))) {
   const target = await start(variant)
   template ??= await capture(target.resource)
   const token =
-    variant === 'a' || variant === 'a0' ? undefined : await mint(target.resource, variant === 'd')
+    variant === 'a' || variant === 'a0' || variant === 'e'
+      ? undefined
+      : await mint(target.resource, variant === 'd')
   const headers: Record<string, string> = {
     ...template.headers,
     host: new URL(target.resource).host,
@@ -192,14 +200,16 @@ for (const variant of Object.keys(VARIANTS) as Variant[]) {
 }
 jwksServer.close()
 
-const base = (connections: number, variant: Variant): number =>
-  rows.find((r) => r.variant === variant && r.connections === connections)?.rps ?? 1
+const ratio = (r: Row, variant: Variant): string => {
+  const base = rows.find((b) => b.variant === variant && b.connections === r.connections)?.rps
+  return base === undefined ? '—' : (r.rps / base).toFixed(2)
+}
 const lines = [
   '| scenario | conc. | req/s | × anchor | × SDK auth | p50 ms | p99 ms | server CPU µs/req | errors |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| (${r.variant}) ${VARIANTS[r.variant]} | ${String(r.connections)} | ${String(r.rps)} | ${(r.rps / base(r.connections, 'a0')).toFixed(2)} | ${(r.rps / base(r.connections, 'b')).toFixed(2)} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.cpuUsPerRequest)} | ${String(r.errors)} |`,
+      `| (${r.variant}) ${VARIANTS[r.variant]} | ${String(r.connections)} | ${String(r.rps)} | ${ratio(r, 'a0')} | ${ratio(r, 'b')} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.cpuUsPerRequest)} | ${String(r.errors)} |`,
   ),
 ]
 process.stdout.write(`${lines.join('\n')}\n`)

@@ -4,6 +4,7 @@
 //   a: no auth, schema built once   b: the SDK's requireBearerAuth + jose JWT verifier
 //   c: @mandate/server with JWT   c0: same, verified-token cache off
 //   d: @mandate/server with JWT + DPoP (required)
+//   e: @mandate/server with auth off (`unauthenticatedTestMode`, loopback only)
 // argv: <variant> <issuer> <resource-origin-port-placeholder>; prints the port; answers "cpu" on IPC.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,6 +97,7 @@ http.listen(0, '127.0.0.1', () => {
         },
         mcp: { responseMode: 'json' },
         ...(variant === 'd' ? { dpop: { required: true } } : {}),
+        ...(variant === 'e' ? { unauthenticatedTestMode: true } : {}),
       }),
     )
   }
