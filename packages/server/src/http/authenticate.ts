@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { McpIdentity } from '../identity.ts'
 import { TokenRejectedError } from '../verify/token-rejected-error.ts'
 import type { VerifiedToken } from '../verify/verified-token.ts'
@@ -37,10 +37,7 @@ export async function authenticate(
   const { verified } = outcome
   const { revocations } = settings
   // Hashed only when revocations are tracked (the hot path without them does no extra work).
-  const tokenHash =
-    revocations === undefined
-      ? ''
-      : createHash('sha256').update(credentials.token).digest('base64url')
+  const tokenHash = revocations === undefined ? '' : hash('sha256', credentials.token, 'base64url')
   const revoked = (): boolean => revocations?.isRevoked(verified, tokenHash) === true
   // Fail closed while the revocation state is not known to be complete (docs/revocation.md).
   if (revocations !== undefined && !(await revocations.ready())) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import type { JWTVerifyGetKey } from 'jose'
 import { canonicalUrl, ConfigurationError } from '@mandate/core'
@@ -99,7 +99,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const verified = new Map<string, { token: VerifiedToken; until: number }>()
   return {
     async verify(token: string): Promise<VerifiedToken> {
-      const key = createHash('sha256').update(token).digest('base64url')
+      const key = hash('sha256', token, 'base64url')
       const now = settings.now()
       const hit = verified.get(key)
       if (hit !== undefined && hit.until > now) return hit.token
