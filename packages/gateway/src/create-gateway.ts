@@ -5,6 +5,8 @@ import type { McpIdentity, ProtectedMcpHandler } from '@mandate/server'
 import { putUrlElicitationCapability } from '@mandate/store'
 import { Server } from '@modelcontextprotocol/server'
 import type { Hono } from 'hono'
+import { LearnedScopes, learnedScopesLimits } from './credentials/learned-scopes.ts'
+import { learnedRequirement } from './credentials/step-up-retry.ts'
 import { TokenExchangeClient } from './credentials/token-exchange-client.ts'
 import { callTool } from './front/call-tool.ts'
 import { routeTool } from './front/gateway-core.ts'
@@ -155,6 +157,7 @@ function gatewayCore(options: GatewayOptions, logger: Logger, hub: NotificationH
     logger,
     audit: options.audit,
     store: options.store,
+    learned: new LearnedScopes(learnedScopesLimits(options.learnedScopes)),
   }
 }
 
@@ -177,6 +180,7 @@ function protectedFront(
     verifier: options.verifier,
     logger,
     tools: stepUpRequirements(core.upstreams),
+    extraToolScopes: learnedRequirement(core),
     ...pick(options),
     ...(core.revocations === undefined ? {} : { revocationFeed: core.revocations.feed }),
     notifications: { source: combinedSource(hub, linking?.notifications) },
@@ -267,6 +271,7 @@ function reloadPolicies(
     const rules = compilePolicy(`gateway.upstreams.${upstream.options.name}`, policy)
     return { ...upstream, rules, mayAllow: rules.some((r) => r.rule.action !== 'deny') }
   })
+  core.learned.clear()
 }
 
 function pick(options: GatewayOptions) {

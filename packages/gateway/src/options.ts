@@ -162,6 +162,12 @@ export interface GatewayOptions extends Pick<
   /** At most this many per-user upstream sessions at once (oldest closed). Default 1000. */
   maxSessions?: number
   /**
+   * Scopes `exchange` upstreams demanded (403 insufficient_scope) are remembered per upstream
+   * and tool, at most `maxEntries` (default 1000; 0 turns it off) for `ttlMs` after the last
+   * demand (default 3600000, 1 h); cleared on every reload (docs/gateway.md).
+   */
+  learnedScopes?: { maxEntries?: number; ttlMs?: number }
+  /**
    * The `risk` policy variable (new client, new network) and where it reads the user's
    * history; without it, conditions on `risk` deny.
    */

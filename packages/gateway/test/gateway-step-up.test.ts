@@ -74,6 +74,10 @@ void describe('gateway: upstream 403 insufficient_scope', () => {
 
   void it('tells a caller whose token lacks the scopes to step up, exchanging nothing wider', async () => {
     const client = await env.connect(await env.token('alice', 'gateway notes:read'))
+    // A first call: forget what the test above taught the gateway (a reload does).
+    env.gateway.reloadPolicies({
+      notes: [{ tools: ['whoami', 'create_note'], action: 'allow' as const }],
+    })
     exchanged.length = 0
     const answer = await client.callTool({ name: 'notes__create_note', arguments: NOTE })
     assert.equal(answer.isError, true)

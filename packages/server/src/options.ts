@@ -67,6 +67,12 @@ export interface ProtectOptions {
   factory: ServerFactory
   /** Per-tool requirements, as definitions or a map by tool name. */
   tools?: readonly ProtectedTool[] | Readonly<Record<string, ToolRequirement>>
+  /**
+   * More scopes a tool needs, known only at run time (the gateway's scopes learned from an
+   * upstream's 403, docs/gateway.md): read on every check and added to the tool's requirement,
+   * so a caller without them gets the same 403 `insufficient_scope` challenge. They only add.
+   */
+  extraToolScopes?: (tool: string) => readonly string[] | undefined
   /** Scopes every request needs (403 `insufficient_scope` otherwise). */
   requiredScopes?: string[]
   /**

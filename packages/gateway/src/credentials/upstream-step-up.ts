@@ -59,8 +59,7 @@ export function widerScopes(
     return refused(upstream, 'no per-user credential to widen')
   }
   const configured = credential.scopes ?? []
-  const allowed = new Set([...configured, ...(credential.stepUpScopes ?? [])])
-  if (asked.length === 0 || asked.some((scope) => !allowed.has(scope))) {
+  if (!withinConfiguration(credential, asked)) {
     return refused(upstream, 'upstream asked for scopes beyond the configuration')
   }
   const scopes = [...new Set([...configured, ...asked])]
@@ -83,6 +82,19 @@ export function widerScopes(
       ],
     },
   }
+}
+
+/**
+ * Whether every scope an upstream asked for is one the configuration allows for it (`scopes` or
+ * `stepUpScopes`): an upstream never widens its access beyond what the operator allowed.
+ */
+export function withinConfiguration(
+  credential: UpstreamCredential,
+  asked: readonly string[],
+): boolean {
+  if (credential.kind !== 'exchange' && credential.kind !== 'vault') return false
+  const allowed = new Set([...(credential.scopes ?? []), ...(credential.stepUpScopes ?? [])])
+  return asked.length > 0 && asked.every((scope) => allowed.has(scope))
 }
 
 function refused(upstream: string, reason: string): WiderScopes {

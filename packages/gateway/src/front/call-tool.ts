@@ -19,7 +19,7 @@ import { elicitationCaller } from '../elicitation/caller-kind.ts'
 import { relayUpstreamCall } from '../elicitation/relay-upstream-call.ts'
 import { credentialRejectedInResult } from '../credentials/rejected-by-upstream.ts'
 import { scopesAskedByError, scopesAskedInResult } from '../credentials/upstream-step-up.ts'
-import { retryWithWiderScopes } from '../credentials/step-up-retry.ts'
+import { retryWithWiderScopes, upFrontScopes } from '../credentials/step-up-retry.ts'
 
 type Answer = CallToolResult | InputRequiredResult
 
@@ -55,12 +55,15 @@ export async function callTool(
     await auditHop(core, identity, { ...hop, outcome: 'denied', reason: decision.reason })
     throw unavailable(params.name)
   }
+  // Scopes the upstream demanded before for this tool: asked for now, not after another 403.
+  const scopes = upFrontScopes(core, upstream, tool, identity)
   let credential: ResolvedCredential
   try {
     credential = await resolveCredential(
       upstream.options.credential,
       ctx,
       credentialContext(core, upstream),
+      scopes === undefined ? {} : { scopes },
     )
   } catch (error) {
     await auditHop(core, identity, { ...hop, outcome: 'failure', reason: reasonOf(error) })
@@ -80,7 +83,7 @@ export async function callTool(
   const unapproved = await approvalGate(core.approval, ctx, identity, decision, call)
   if (unapproved !== undefined) return unapproved
   try {
-    const result = await forward(core, identity, upstream, tool, args, credential, ctx)
+    const result = await forward(core, identity, upstream, { tool, args, scopes }, credential, ctx)
     await auditHop(core, identity, { ...hop, outcome: 'allowed' })
     return result
   } catch (error) {
@@ -99,8 +102,11 @@ async function forward(
   core: GatewayCore,
   identity: McpIdentity,
   upstream: CompiledUpstream,
-  tool: string,
-  args: Record<string, unknown>,
+  {
+    tool,
+    args,
+    scopes,
+  }: { tool: string; args: Record<string, unknown>; scopes?: readonly string[] | undefined },
   first: Extract<ResolvedCredential, { ok: true }>,
   ctx: ServerContext,
 ): Promise<Answer> {
@@ -124,6 +130,9 @@ async function forward(
     })
   }
   let asked: readonly string[] | undefined
+  // Only an HTTP 403 with its challenge is the upstream's word; a tool error's text may carry
+  // what the caller put in the arguments, so it is retried once but never remembered.
+  let fromChallenge = false
   try {
     const result = await call(first)
     // 403 insufficient_scope (or a tool error saying so): wider scopes, within the configuration.
@@ -132,17 +141,22 @@ async function forward(
     if (asked === undefined && !credentialRejectedInResult(result, first.kind)) return result
   } catch (error) {
     asked = scopesAskedByError(error, first.kind)
+    fromChallenge = asked !== undefined
     const renewable = first.kind !== 'none' && first.kind !== 'static'
     if (asked === undefined && !(isUnauthorized(error) && renewable)) throw error
   }
-  if (asked !== undefined)
-    return retryWithWiderScopes(core, upstream, asked, { ctx, identity }, call)
+  if (asked !== undefined) {
+    // Keeps what was asked for up front: the retry only ever adds to it.
+    const wanted = [...new Set([...(scopes ?? []), ...asked])]
+    const about = { ctx, identity, tool, remember: fromChallenge }
+    return retryWithWiderScopes(core, upstream, wanted, about, call)
+  }
   await core.pool.drop(identity, upstream.options.name)
   const again = await resolveCredential(
     upstream.options.credential,
     ctx,
     credentialContext(core, upstream),
-    { rejected: true },
+    { rejected: true, ...(scopes === undefined ? {} : { scopes }) },
   )
   if (!again.ok) return again.answer
   return call(again)

@@ -9,6 +9,7 @@ import type { SessionPool } from '../upstreams/session-pool.ts'
 import type { RevocationWatch } from '../revocation/revocation-watch.ts'
 import type { CredentialContext, CredentialKind } from '../credentials/resolve-credential.ts'
 import type { ApprovalContext } from '../approval/approval-context.ts'
+import type { LearnedScopes } from '../credentials/learned-scopes.ts'
 
 /** An upstream as configured, with its policy compiled and its tool names' prefix resolved. */
 export interface CompiledUpstream {
@@ -41,6 +42,8 @@ export interface GatewayCore {
   readonly store?: Store | undefined
   /** The `approve` policy action's store and pages; undefined when not configured. */
   readonly approval?: ApprovalContext | undefined
+  /** Scopes `exchange` upstreams demanded, by upstream and tool (issue 15). */
+  readonly learned: LearnedScopes
 }
 
 /** What resolving `upstream`'s credential needs: the exchange client and its own linking. */

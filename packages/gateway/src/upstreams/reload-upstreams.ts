@@ -35,6 +35,8 @@ export async function reloadUpstreams(
     })
     .map((u) => u.options.name)
   core.upstreams = compiled
+  // Learned under the old `scopes` + `stepUpScopes`: never kept past a reload.
+  core.learned.clear()
   const stale = new Set([...removed, ...changed])
   const closedSessions =
     stale.size === 0 ? 0 : await core.pool.closeWhere((session) => stale.has(session.upstream.name))

@@ -79,6 +79,7 @@ export interface ProtectConfig {
   readonly challenge: ChallengeContext
   readonly requiredScopes: readonly string[]
   readonly requirements: ReadonlyMap<string, ToolRequirement>
+  readonly extraToolScopes: ProtectOptions['extraToolScopes']
   readonly toolsList: 'callable' | 'all'
   readonly dpop: DpopPolicy
   readonly allowedHosts: ReadonlySet<string>
@@ -136,6 +137,7 @@ export function resolveProtectConfig(options: ProtectOptions): ProtectConfig {
     }),
     requiredScopes,
     requirements: toRequirementMap(options.tools),
+    extraToolScopes: options.extraToolScopes,
     toolsList: options.toolsList ?? PROTECT_DEFAULTS.toolsList,
     dpop,
     allowedHosts: lower(options.allowedHosts ?? defaultAllowedHosts(resourceUrl)),

@@ -26,6 +26,7 @@ export interface ScopeGate {
 export function createScopeGate(settings: {
   readonly requiredScopes: readonly string[]
   readonly requirements: ReadonlyMap<string, ToolRequirement>
+  readonly extraToolScopes?: ((tool: string) => readonly string[] | undefined) | undefined
   readonly testMode: boolean
   readonly now: () => number
 }): ScopeGate {
@@ -40,8 +41,21 @@ export function createScopeGate(settings: {
   }
   return {
     endpoint: (identity) => check(endpointRequirement, identity),
-    tool: (name, identity) => check(settings.requirements.get(name), identity),
+    tool: (name, identity) =>
+      check(
+        withExtraScopes(settings.requirements.get(name), settings.extraToolScopes?.(name)),
+        identity,
+      ),
   }
+}
+
+/** A tool's requirement with scopes learned at run time added (never removing any). */
+function withExtraScopes(
+  requirement: ToolRequirement | undefined,
+  extra: readonly string[] | undefined,
+): ToolRequirement | undefined {
+  if (extra === undefined || extra.length === 0) return requirement
+  return { ...requirement, scopes: [...new Set([...(requirement?.scopes ?? []), ...extra])] }
 }
 
 /**
