@@ -86,6 +86,28 @@ void describe('DPoP proof signature and JWT checks (RFC 9449 §4.3)', () => {
     await accepted(es256, es256.sign({ typ: 'application/dpop+jwt' }, claims()))
   })
 
+  void it('accepts ES384 and ES512 proofs, and ES256 proofs whatever the top bits of r and s', async () => {
+    const p1363 = { dsaEncoding: 'ieee-p1363' }
+    const es384 = await signer(
+      'ES384',
+      generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+      'sha384',
+      p1363,
+    )
+    const es512 = await signer(
+      'ES512',
+      generateKeyPairSync('ec', { namedCurve: 'P-521' }),
+      'sha512',
+      p1363,
+    )
+    // Half of all r and s values have their top bit set (a zero byte in DER, X.690 §8.3).
+    for (let i = 0; i < 8; i++) {
+      for (const key of [es256, es384, es512]) {
+        await accepted(key, key.sign({}, claims()), { algorithms: ['ES256', 'ES384', 'ES512'] })
+      }
+    }
+  })
+
   void it('refuses a crit or b64 header: no JWS extension is understood (RFC 7515 §4.1.11)', async () => {
     await accepted(es256, es256.sign({ x: 1 }, claims()))
     await refused(es256, es256.sign({ crit: ['x'], x: 1 }, claims()))

@@ -91,10 +91,20 @@ function authSettings(
       clockToleranceSeconds: dpop.clockToleranceSeconds,
       nonces:
         dpop.nonce === false ? undefined : createDpopNonces({ ...dpop.nonce, now: config.now }),
-      replay: store === undefined ? memoryReplayCache() : (key, ttl) => store.setIfAbsent(key, ttl),
+      replay:
+        store === undefined
+          ? memoryReplayCache({ now: config.now, onFull: replayCacheFull(config) })
+          : (key, ttl) => store.setIfAbsent(key, ttl),
     },
     revocations,
     logger: config.logger,
     now: config.now,
+  }
+}
+
+// No key or proof in the line: only how full the cache is.
+function replayCacheFull(config: ProtectConfig): (entries: number) => void {
+  return (entries) => {
+    config.logger.warn('dpop replay cache full, refusing dpop proofs', { entries })
   }
 }
