@@ -181,6 +181,8 @@ function protectedFront(
     logger,
     tools: stepUpRequirements(core.upstreams),
     extraToolScopes: learnedRequirement(core),
+    // An upstream's 403 during the call reaches the caller as HTTP 403 when nothing was sent yet.
+    holdSseForScopeChallenge: true,
     ...pick(options),
     ...(core.revocations === undefined ? {} : { revocationFeed: core.revocations.feed }),
     notifications: { source: combinedSource(hub, linking?.notifications) },

@@ -2,7 +2,7 @@
 // example (Mandate-aware, enforcing `notes:write` at its HTTP layer) behind an `exchange`
 // credential gets a new exchanged token with the scopes it asked for, within the configured
 // `stepUpScopes` and the caller's token, and the call is retried once; a caller whose token lacks
-// them is told to step up; a stdio upstream on a `vault` credential that says so in a tool error
+// them gets the front's HTTP 403 insufficient_scope challenge; a stdio upstream on a `vault` credential that says so in a tool error
 // starts re-linking with the wider scopes. Scopes beyond the configuration are never requested
 // (the token endpoint's requests are recorded).
 import assert from 'node:assert/strict'
@@ -79,10 +79,11 @@ void describe('gateway: upstream 403 insufficient_scope', () => {
       notes: [{ tools: ['whoami', 'create_note'], action: 'allow' as const }],
     })
     exchanged.length = 0
-    const answer = await client.callTool({ name: 'notes__create_note', arguments: NOTE })
-    assert.equal(answer.isError, true)
-    assert.match(textOf(answer), /insufficient_scope/)
-    assert.match(textOf(answer), /scope="gateway notes:read notes:write"/)
+    // The front's HTTP 403 (the answer had not started), which the SDK client raises.
+    await assert.rejects(client.callTool({ name: 'notes__create_note', arguments: NOTE }), {
+      name: 'InsufficientScopeError',
+      requiredScope: 'gateway notes:read notes:write',
+    })
     assert.equal(
       exchanged.some((scope) => scope.includes('notes:write')),
       false,

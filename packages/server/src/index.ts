@@ -13,6 +13,7 @@ export type { NotificationSource, NotificationStreamOptions } from './notificati
 export { getIdentity, findIdentity } from './identity.ts'
 export type { McpIdentity, Actor } from './identity.ts'
 export { defineTool, evaluateRequirement, REQUIREMENTS_META_KEY } from './tools.ts'
+export { InsufficientScopeError, requestScopeChallenge } from './late-scope-challenge.ts'
 export { runAsTask, TASKS_EXTENSION } from './tasks/run-as-task.ts'
 export type { TaskContext, CreateTaskResult } from './tasks/run-as-task.ts'
 export { TaskLimitError } from './tasks/task-registry.ts'

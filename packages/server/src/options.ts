@@ -73,6 +73,15 @@ export interface ProtectOptions {
    * so a caller without them gets the same 403 `insufficient_scope` challenge. They only add.
    */
   extraToolScopes?: (tool: string) => readonly string[] | undefined
+  /**
+   * Whether an SSE `tools/call` response waits for its first event (a notification, the result
+   * or a keep-alive, at most `mcp.keepAliveMs`) before its headers and its 2025-11-25 priming
+   * event are sent, so that a scope challenge the tool asks for before then is an HTTP 403
+   * rather than a tool error (docs/server.md "Scopes learned during a call"). Default false:
+   * SSE responses start at once, primed as the 2025-11-25 transport asks; JSON responses allow
+   * the challenge either way. The gateway turns it on.
+   */
+  holdSseForScopeChallenge?: boolean
   /** Scopes every request needs (403 `insufficient_scope` otherwise). */
   requiredScopes?: string[]
   /**

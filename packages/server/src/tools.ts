@@ -5,6 +5,7 @@ import type {
   ToolCallback,
 } from '@modelcontextprotocol/server'
 import type { McpIdentity } from './identity.ts'
+import { withLateScopeChallenge } from './late-scope-challenge.ts'
 import { withJsonSchemaOnce } from './lib/json-schema-once.ts'
 import { freezeAccess } from './linking/linked-access.ts'
 import type { LinkedAccess } from './linking/linked-access.ts'
@@ -116,7 +117,8 @@ export function defineTool<InputArgs extends StandardSchemaWithJSON | undefined 
       ? rest
       : { ...rest, _meta: { ...rest._meta, [REQUIREMENTS_META_KEY]: requirementsMeta(requires) } }
   const access = freezeAccess(declared ?? [])
-  const run = access.length === 0 ? handler : withDeclaredAccess(access, handler)
+  const checked = withLateScopeChallenge(handler)
+  const run = access.length === 0 ? checked : withDeclaredAccess(access, checked)
   return {
     name,
     requires,

@@ -1,3 +1,4 @@
+import { requestScopeChallenge } from '@mandate/server'
 import type { McpIdentity } from '@mandate/server'
 import type {
   CallToolResult,
@@ -15,7 +16,8 @@ type Answer = CallToolResult | InputRequiredResult
 /**
  * An upstream answered 403 `insufficient_scope` for `asked`: the call is retried once with a
  * credential for the wider scopes the configuration allows: a new exchange (the caller's token
- * must hold them, otherwise the caller is told to step up), or the user's linked account read
+ * must hold them, otherwise the caller is asked to step up: the front's HTTP 403 challenge when
+ * the response has not started, else a tool error), or the user's linked account read
  * with those scopes (re-linking through URL elicitation when it lacks them, as first linking).
  * The retried call's answer is returned as it is (the hop is audited once, by the caller).
  * An `exchange` upstream's demand within the configuration, made by an HTTP 403 challenge
@@ -48,6 +50,9 @@ export async function retryWithWiderScopes(
       upstream: name,
       why: wider.reason,
     })
+    // The front answers HTTP 403 insufficient_scope while the response has not started; the
+    // tool error once it has (RFC 6750 §3.1; docs/server.md "Scopes learned during a call").
+    if (wider.stepUp !== undefined) requestScopeChallenge(call.ctx, wider.stepUp)
     return wider.answer
   }
   const again = await resolveCredential(credential, call.ctx, credentialContext(core, upstream), {

@@ -10,7 +10,14 @@ const SCOPE_PARAM = /\bscope="([^"]{0,1024})"/
 
 /** What the gateway may do about an upstream's insufficient_scope: the scopes to ask, or an answer. */
 export type WiderScopes =
-  { ok: true; scopes: string[] } | { ok: false; answer: CallToolResult; reason: string }
+  | { ok: true; scopes: string[] }
+  | {
+      ok: false
+      answer: CallToolResult
+      reason: string
+      /** Set when the caller can fix it by signing in again with these scopes (`exchange`). */
+      stepUp?: string[]
+    }
 
 /**
  * The scopes an upstream asked for with HTTP 403 `insufficient_scope` (RFC 6750 §3.1; the SDK
@@ -70,6 +77,7 @@ export function widerScopes(
   return {
     ok: false,
     reason: `insufficient_scope: ${lacking.join(' ')}`,
+    stepUp: scopes,
     answer: {
       isError: true,
       content: [

@@ -80,6 +80,7 @@ export interface ProtectConfig {
   readonly requiredScopes: readonly string[]
   readonly requirements: ReadonlyMap<string, ToolRequirement>
   readonly extraToolScopes: ProtectOptions['extraToolScopes']
+  readonly holdSseForScopeChallenge: boolean
   readonly toolsList: 'callable' | 'all'
   readonly dpop: DpopPolicy
   readonly allowedHosts: ReadonlySet<string>
@@ -138,6 +139,7 @@ export function resolveProtectConfig(options: ProtectOptions): ProtectConfig {
     requiredScopes,
     requirements: toRequirementMap(options.tools),
     extraToolScopes: options.extraToolScopes,
+    holdSseForScopeChallenge: options.holdSseForScopeChallenge ?? false,
     toolsList: options.toolsList ?? PROTECT_DEFAULTS.toolsList,
     dpop,
     allowedHosts: lower(options.allowedHosts ?? defaultAllowedHosts(resourceUrl)),

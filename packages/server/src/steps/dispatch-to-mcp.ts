@@ -1,6 +1,11 @@
 import { RESUMABLE_STREAM_LIMITS } from '../http/resumable-streams.ts'
+import { refusalResponse } from '../http/refusal.ts'
+import { denialRefusal } from '../http/scope-gate.ts'
 import { withSseRetry } from '../http/sse-retry.ts'
 import { toAuthInfo } from '../identity.ts'
+import { withScopeChallengeSlot } from '../late-scope-challenge.ts'
+import type { ScopeChallengeSlot } from '../late-scope-challenge.ts'
+import { holdForLateChallenge } from '../lib/late-challenge.ts'
 import { withDpopNonce } from '../lib/response-headers.ts'
 import type { ProtectRuntime } from '../runtime/start-protect-runtime.ts'
 import { withTaskRegistry } from '../tasks/run-as-task.ts'
@@ -19,12 +24,17 @@ export async function dispatchToMcp(
   const { config, mcp } = runtime
   const verified = toAuthInfo(call.identity, new URL(config.resource), config.metadataUrl)
   // Task tools find the registry beside the identity (`runAsTask`).
-  const extra = withTaskRegistry(verified.extra ?? {}, runtime.tasks, call.revoked)
+  const withTasks = withTaskRegistry(verified.extra ?? {}, runtime.tasks, call.revoked)
+  // A tool handler may ask for the 403 challenge during the call (`requestScopeChallenge`).
+  const { extra, slot } = withScopeChallengeSlot(withTasks)
   const authInfo = { ...verified, extra }
   const options = call.body === undefined ? { authInfo } : { authInfo, parsedBody: call.body }
+  const late = lateChallengeable(call, runtime) ? slot : undefined
+  const holdSse = config.holdSseForScopeChallenge
   if (!resumable(call)) {
-    const response = await mcp.fetch(call.request, options)
-    return withDpopNonce(withSseRetry(response), call.dpopNonce)
+    const answered = await answerOrChallenge(await mcp.fetch(call.request, options), late, holdSse)
+    if ('scopes' in answered) return lateChallenge(call, runtime, answered.scopes)
+    return withDpopNonce(withSseRetry(answered.response), call.dpopNonce)
   }
   const work = new AbortController()
   const lifetime = setTimeout(() => {
@@ -40,7 +50,12 @@ export async function dispatchToMcp(
     headers: call.request.headers,
     signal: work.signal,
   })
-  const response = await mcp.fetch(detached, options)
+  const answered = await answerOrChallenge(await mcp.fetch(detached, options), late, holdSse)
+  if ('scopes' in answered) {
+    end()
+    return lateChallenge(call, runtime, answered.scopes)
+  }
+  const { response } = answered
   if (!(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) {
     end()
     return withDpopNonce(response, call.dpopNonce)
@@ -59,6 +74,43 @@ export async function dispatchToMcp(
     authority,
   })
   return withDpopNonce(recorded, call.dpopNonce)
+}
+
+async function answerOrChallenge(
+  response: Response,
+  slot: ScopeChallengeSlot | undefined,
+  holdSse: boolean,
+): Promise<{ scopes: readonly string[] } | { response: Response }> {
+  return slot === undefined ? { response } : holdForLateChallenge(response, slot, holdSse)
+}
+
+/**
+ * A tool's demand made before the response started is answered as the scope gate answers one
+ * decided before the call: HTTP 403 `insufficient_scope` with the scopes needed plus held
+ * (RFC 6750 §3.1; MCP authorization "Runtime Insufficient Scope Errors").
+ */
+function lateChallenge(
+  call: ProtectedCall,
+  { config }: ProtectRuntime,
+  scopes: readonly string[],
+): Response {
+  const missing = scopes.filter((scope) => !call.identity.scopes.includes(scope))
+  const denial = { failure: { kind: 'scope' as const, missing }, requirement: { scopes } }
+  return withDpopNonce(
+    refusalResponse(config.challenge, denialRefusal(denial, call.identity)),
+    call.dpopNonce,
+  )
+}
+
+/**
+ * Only one `tools/call` in the body can be answered by a challenge (a batch answers several
+ * calls at once); in unauthenticated test mode there is no token to step up.
+ */
+function lateChallengeable(call: ProtectedCall, { config }: ProtectRuntime): boolean {
+  const body = call.body as { method?: unknown } | undefined
+  return (
+    !config.testMode && body !== undefined && !Array.isArray(body) && body.method === 'tools/call'
+  )
 }
 
 /**
