@@ -54,10 +54,15 @@ const mark = async (child: ChildProcess): Promise<void> => {
   child.send('mark')
   await once(child, 'message')
 }
-const stop = async (child: ChildProcess): Promise<{ stored: number; cpuMicros: number }> => {
+interface Stopped {
+  stored: number
+  cpuMicros: number
+  gc: { minor: number; major: number }
+}
+const stop = async (child: ChildProcess): Promise<Stopped> => {
   const exited = once(child, 'exit')
   child.send('stop')
-  const [message] = (await once(child, 'message')) as [{ stored: number; cpuMicros: number }]
+  const [message] = (await once(child, 'message')) as [Stopped]
   await exited
   return message
 }
@@ -93,14 +98,17 @@ const measure = async (mode: string, database: string, schema: string) => {
   await autocannon({ ...options, duration: 2 })
   await mark(target.child)
   const result = await autocannon({ ...options, duration: seconds })
-  const { stored, cpuMicros } = await stop(target.child)
+  const { stored, cpuMicros, gc } = await stop(target.child)
+  const calls = Math.max(1, result.requests.total)
   const bad = result.non2xx + result.errors
   return {
     rps: result.requests.average,
     p99: result.latency.p99,
     bad,
     // Server CPU per call, the final flush of the queued events included.
-    cpu: cpuMicros / Math.max(1, result.requests.total),
+    cpu: cpuMicros / calls,
+    // GC pauses (minor + major) per call: the share of the CPU that allocation costs.
+    gc: `${(gc.minor / calls).toFixed(0)}+${(gc.major / calls).toFixed(0)} µs GC`,
     stored,
   }
 }
@@ -128,7 +136,7 @@ try {
       onCpu.push(b.cpu)
       ratios.push(b.rps / a.rps)
       process.stdout.write(
-        `${name} round ${String(round + 1)}: off ${a.rps.toFixed(0)} req/s (p99 ${String(a.p99)} ms, ${a.cpu.toFixed(0)} µs CPU/call), on ${b.rps.toFixed(0)} req/s (p99 ${String(b.p99)} ms, ${b.cpu.toFixed(0)} µs CPU/call), non-2xx ${String(a.bad + b.bad)}, events stored ${String(b.stored)}\n`,
+        `${name} round ${String(round + 1)}: off ${a.rps.toFixed(0)} req/s (p99 ${String(a.p99)} ms, ${a.cpu.toFixed(0)} µs CPU/call, ${a.gc}), on ${b.rps.toFixed(0)} req/s (p99 ${String(b.p99)} ms, ${b.cpu.toFixed(0)} µs CPU/call, ${b.gc}), non-2xx ${String(a.bad + b.bad)}, events stored ${String(b.stored)}\n`,
       )
     }
     const [m0, m1, c0, c1] = [median(off), median(on), median(offCpu), median(onCpu)]

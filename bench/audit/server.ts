@@ -4,6 +4,7 @@
 // IPC "mark" starts the CPU count, "stop" flushes and answers events stored and CPU used.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { createNodeHandler, defineTool } from '@mandate/server'
 import { createStoreAuditSink, openStore } from '@mandate/store'
@@ -62,9 +63,19 @@ http.listen(0, '127.0.0.1', () => {
 })
 // CPU from "mark" (after the warm-up) to the end of the final flush: the batched writes count.
 let mark = process.cpuUsage()
+// Garbage collection in the same span, minor (scavenge) and major (mark-compact), in µs.
+const gc = { minor: 0, major: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } }
+    const minor = detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR
+    gc[minor ? 'minor' : 'major'] += entry.duration * 1000
+  }
+}).observe({ entryTypes: ['gc'] })
 process.on('message', (message) => {
   if (message === 'mark') {
     mark = process.cpuUsage()
+    gc.minor = gc.major = 0
     process.send?.('marked')
   }
   if (message !== 'stop') return
@@ -76,7 +87,7 @@ process.on('message', (message) => {
       .selectFrom('audit_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow()
-    process.send?.({ stored: rows.n, cpuMicros: cpu.user + cpu.system })
+    process.send?.({ stored: rows.n, cpuMicros: cpu.user + cpu.system, gc })
     await store.close()
     process.exit(0)
   })()

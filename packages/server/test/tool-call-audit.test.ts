@@ -64,6 +64,8 @@ void describe('MCP tool-call audit hook', () => {
     assert.equal(first.scope_granted, 'notes:read')
     assert.equal(first.server, RESOURCE)
     assert.equal(second.reason, 'insufficient_scope: notes:write')
+    // Time in milliseconds since the epoch, as stored (no ISO string to format and parse back).
+    for (const event of events) assert.ok(Number.isSafeInteger(event.time) && event.time > 0)
     // Arguments are never recorded, nor their hash unless the operator opts in.
     assert.equal(JSON.stringify(events).includes(MARKER), false)
     assert.equal('args_sha256' in second, false)
@@ -99,6 +101,35 @@ void describe('MCP tool-call audit hook', () => {
           if (refuse)
             throw new AuditUnavailableError('ERR_AUDIT_UNAVAILABLE', 'audit store unavailable')
         },
+      },
+    })
+    t.after(() => rs.close())
+    const token = await iss.token(RESOURCE, { scope: 'notes:read notes:write', sub: 'user-1' })
+    const create = () =>
+      rs.fetch(mcpRequest({ token, tool: 'create_note', args: { title: 't', body: 'b' } }))
+    const refused = await create()
+    assert.equal(refused.status, 503)
+    assert.match(await refused.text(), /audit unavailable/)
+    assert.equal(notes.list('user-1').length, 0)
+    refuse = false
+    const accepted = await create()
+    assert.equal(accepted.status, 200)
+    await accepted.body?.cancel()
+    assert.equal(notes.list('user-1').length, 1)
+  })
+
+  void it('fail closed: an asynchronous hook that rejects answers 503 and the tool does not run', async (t) => {
+    const notes = new NotesStore()
+    let refuse = true
+    const rs = protectNotes(iss, {
+      notes,
+      audit: {
+        record: () =>
+          refuse
+            ? Promise.reject(
+                new AuditUnavailableError('ERR_AUDIT_UNAVAILABLE', 'audit store unavailable'),
+              )
+            : Promise.resolve(),
       },
     })
     t.after(() => rs.close())

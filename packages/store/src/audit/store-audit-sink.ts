@@ -142,9 +142,10 @@ class QueuedAuditSink implements StoreAuditSink {
       this.logger.error('audit event dropped', { type: event.type, reason })
       return
     }
-    const record = toAuditRecord(event, this.now())
+    const at = this.now()
+    const record = toAuditRecord(event, at)
     record.instance_id ??= this.instanceId
-    this.queue.push({ record, at: this.now() })
+    this.queue.push({ record, at })
     this.schedule(this.queue.length >= this.limits.batchSize ? 0 : this.limits.flushIntervalMs)
   }
 
