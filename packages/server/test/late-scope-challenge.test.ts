@@ -13,7 +13,7 @@ import {
   InsufficientScopeError,
   requestScopeChallenge,
 } from '@mandate/server'
-import type { ProtectedMcpHandler } from '@mandate/server'
+import type { McpAuditRecord, ProtectedMcpHandler } from '@mandate/server'
 import { mcpRequest, protectNotes, RESOURCE, toolText } from './support/harness.ts'
 import { startTestIssuer } from './support/test-issuer.ts'
 import type { TestIssuer } from './support/test-issuer.ts'
@@ -141,6 +141,36 @@ void describe('scopes learned during a call: HTTP 403 while the response has not
     const raw = await started.text()
     assert.match(raw, /insufficient_scope/)
     assert.match(raw, new RegExp(`scope=\\\\"notes:read ${EXPORT}\\\\"`))
+  })
+
+  void it('the late 403 is audited as a denial after the allowed decision', async () => {
+    const events: McpAuditRecord[] = []
+    const audited = protectNotes(iss, {
+      extraTools: tools,
+      mcp: { responseMode: 'json' },
+      audit: { record: (event) => void events.push(event) },
+    })
+    try {
+      const { lacking, holding } = await tokens()
+      assertChallenge(await audited.fetch(modernCall(lacking, 'export_notes')))
+      const outcomes = events.map((event) => [
+        event.outcome,
+        'reason' in event ? event.reason : undefined,
+      ])
+      assert.deepEqual(outcomes, [
+        ['allowed', undefined],
+        ['denied', `insufficient_scope: ${EXPORT}`],
+      ])
+      // Positive control: a served call is one allowed event.
+      events.length = 0
+      assert.equal((await audited.fetch(modernCall(holding, 'export_notes'))).status, 200)
+      assert.deepEqual(
+        events.map((event) => event.outcome),
+        ['allowed'],
+      )
+    } finally {
+      await audited.close()
+    }
   })
 
   void it('JSON response mode (2026-07-28): 403, 200 with the scope', async () => {

@@ -1,3 +1,4 @@
+import { auditToolCalls } from '../audit/mcp-audit.ts'
 import { RESUMABLE_STREAM_LIMITS } from '../http/resumable-streams.ts'
 import { refusalResponse } from '../http/refusal.ts'
 import { denialRefusal } from '../http/scope-gate.ts'
@@ -87,15 +88,28 @@ async function answerOrChallenge(
 /**
  * A tool's demand made before the response started is answered as the scope gate answers one
  * decided before the call: HTTP 403 `insufficient_scope` with the scopes needed plus held
- * (RFC 6750 §3.1; MCP authorization "Runtime Insufficient Scope Errors").
+ * (RFC 6750 §3.1; MCP authorization "Runtime Insufficient Scope Errors"). The call was audited
+ * as allowed before it ran; the denial is audited too, so the trail shows what the caller got.
  */
-function lateChallenge(
+async function lateChallenge(
   call: ProtectedCall,
   { config }: ProtectRuntime,
   scopes: readonly string[],
-): Response {
+): Promise<Response> {
   const missing = scopes.filter((scope) => !call.identity.scopes.includes(scope))
   const denial = { failure: { kind: 'scope' as const, missing }, requirement: { scopes } }
+  if (config.audit !== undefined) {
+    // Refused whatever the sink says: nothing more runs for this call.
+    await auditToolCalls(
+      config.audit,
+      call.toolCalls.map((decided) => ({ ...decided, denial })),
+      {
+        identity: call.identity,
+        server: config.resource,
+        userAgent: call.request.headers.get('user-agent'),
+      },
+    )
+  }
   return withDpopNonce(
     refusalResponse(config.challenge, denialRefusal(denial, call.identity)),
     call.dpopNonce,
