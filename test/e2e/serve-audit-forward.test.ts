@@ -27,7 +27,11 @@ interface Run {
 }
 
 /** `mandate serve` with `forward` as `audit.forward`: a session, a tool call, then stop. */
-async function run(name: string, forward: object): Promise<Run> {
+async function run(
+  name: string,
+  forward: object,
+  counted = /mandate_audit_forwarded_total\{/,
+): Promise<Run> {
   const dir = tempDir(`mandate-e2e-forward-${name}-`)
   try {
     const config = join(dir.path, 'mandate.json')
@@ -59,7 +63,7 @@ async function run(name: string, forward: object): Promise<Run> {
       })
       assert.equal(call.status, 200, 'serve keeps serving')
       await call.body?.cancel()
-      metrics = await scrape(serve)
+      metrics = await scrape(serve, counted)
       await serve.stop()
       const exported = await runCli(['audit', 'export', '--format', 'jsonl', ...args])
       assert.equal(exported.code, 0, exported.stderr)
@@ -83,17 +87,23 @@ async function run(name: string, forward: object): Promise<Run> {
   }
 }
 
-/** The metrics once the audit trail has stored and forwarded the session (hang guard only). */
-async function scrape(serve: MandateProcess): Promise<string> {
+/**
+ * The metrics once `counted` shows in them: forwarding is asynchronous and each target is counted
+ * when its own send ends, so the test waits for the counter it asserts (hang guard only).
+ */
+async function scrape(serve: MandateProcess, counted: RegExp): Promise<string> {
   const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(serve.output())?.[1] ?? ''
   assert.ok(url !== '', 'metrics listening')
   const deadline = Date.now() + 60_000
   for (;;) {
     const text = await (await fetch(url)).text()
-    if (/mandate_audit_forwarded_total\{/.test(text) || Date.now() > deadline) return text
+    if (counted.test(text) || Date.now() > deadline) return text
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+const OTLP_SENT = /mandate_audit_forwarded_total\{target="otlp",outcome="sent"\}/
+const OTLP_FAILED = /mandate_audit_forwarded_total\{target="otlp",outcome="failed"\}/
 
 /** The stored record carried in a syslog message's MSG (after the BOM). */
 const syslogRecord = (message: string) =>
@@ -118,10 +128,14 @@ void describe('mandate serve: audit forwarding to syslog and OTLP', () => {
       () => syslog.close(),
       () => otlp.close(),
     )
-    const result = await run('up', {
-      syslog: { host: '127.0.0.1', port: syslog.port, transport: 'tcp' },
-      otlp: { url: `http://127.0.0.1:${String(otlp.port)}` },
-    })
+    const result = await run(
+      'up',
+      {
+        syslog: { host: '127.0.0.1', port: syslog.port, transport: 'tcp' },
+        otlp: { url: `http://127.0.0.1:${String(otlp.port)}` },
+      },
+      OTLP_SENT,
+    )
     const { stored } = result
     assert.ok(stored.length >= 5)
     await until(() => syslog.received.length >= stored.length)
@@ -166,7 +180,7 @@ void describe('mandate serve: audit forwarding to syslog and OTLP', () => {
     for (const secret of result.secrets.filter((s) => s !== '')) {
       assert.equal(everything.includes(secret), false, 'a secret was forwarded')
     }
-    assert.match(result.metrics, /mandate_audit_forwarded_total\{target="otlp",outcome="sent"\}/)
+    assert.match(result.metrics, OTLP_SENT)
     assert.doesNotMatch(result.output, /audit forwarding failed/)
     assert.equal(result.verified.code, 0, result.verified.text)
   })
@@ -175,10 +189,14 @@ void describe('mandate serve: audit forwarding to syslog and OTLP', () => {
     const syslog = await udpSyslog()
     closers.push(() => syslog.close())
     const down = await closedPort()
-    const result = await run('otlp-down', {
-      syslog: { host: '127.0.0.1', port: syslog.port, transport: 'udp' },
-      otlp: { url: `http://127.0.0.1:${String(down)}/v1/logs`, timeoutMs: 500 },
-    })
+    const result = await run(
+      'otlp-down',
+      {
+        syslog: { host: '127.0.0.1', port: syslog.port, transport: 'udp' },
+        otlp: { url: `http://127.0.0.1:${String(down)}/v1/logs`, timeoutMs: 500 },
+      },
+      OTLP_FAILED,
+    )
     const types = result.stored.map((e) => e.type)
     for (const type of ['login.succeeded', 'consent.granted', 'token.issued', 'mcp.tool_call']) {
       assert.ok(types.includes(type), `stored trail lacks ${type}`)
@@ -188,7 +206,7 @@ void describe('mandate serve: audit forwarding to syslog and OTLP', () => {
     const hashes = new Set(syslog.received.map((m) => syslogRecord(m)['hash']))
     for (const event of result.stored) assert.ok(hashes.has(event.hash))
     assert.match(result.output, /audit forwarding failed[^\n]*"target":"otlp"/)
-    assert.match(result.metrics, /mandate_audit_forwarded_total\{target="otlp",outcome="failed"\}/)
+    assert.match(result.metrics, OTLP_FAILED)
   })
 
   it('TCP syslog collector down: serve keeps working, the stored trail is complete and verifies, the failure is logged', async () => {
