@@ -19,7 +19,11 @@ export type { TaskContext, CreateTaskResult } from './tasks/run-as-task.ts'
 export { TaskLimitError } from './tasks/task-registry.ts'
 export type { ProtectedTool, ToolRequirement, RequirementFailure, ToolConfig } from './tools.ts'
 export { createJwtVerifier, DEFAULT_JWT_ALGORITHMS } from './verify/create-jwt-verifier.ts'
-export type { JwtVerifierOptions, TrustedIssuer } from './verify/create-jwt-verifier.ts'
+export type {
+  JwtVerifier,
+  JwtVerifierOptions,
+  TrustedIssuer,
+} from './verify/create-jwt-verifier.ts'
 export { createIntrospectionVerifier } from './verify/create-introspection-verifier.ts'
 export type { IntrospectionVerifierOptions } from './verify/create-introspection-verifier.ts'
 export { RevocationListener } from './verify/revocation-listener.ts'

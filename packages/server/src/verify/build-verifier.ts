@@ -14,7 +14,22 @@ export function buildVerifier(
   now: () => number,
   revocations?: RevocationListener,
 ): TokenVerifier {
-  if ('jwt' in verifier) return createJwtVerifier({ now, ...verifier.jwt, resource })
+  if ('jwt' in verifier) {
+    const jwt = createJwtVerifier({ now, ...verifier.jwt, resource })
+    // A withdrawn signing key comes with its replacement: without a fresh key set, tokens of the
+    // new key would be refused until the unknown-kid cooldown ends.
+    const stop = revocations?.onEvent((event) => {
+      if (event.type === 'key') jwt.refreshKeys()
+    })
+    if (stop === undefined) return jwt
+    return {
+      verify: (token) => jwt.verify(token),
+      close: () => {
+        stop()
+        jwt.close?.()
+      },
+    }
+  }
   if ('introspection' in verifier) {
     return createIntrospectionVerifier({
       now,

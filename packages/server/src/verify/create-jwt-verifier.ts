@@ -55,6 +55,15 @@ export interface JwtVerifierOptions {
   now?: () => number
 }
 
+/** A JWT verifier whose issuers' key sets can be fetched again at once. */
+export interface JwtVerifier extends TokenVerifier {
+  /**
+   * Drops every cached key set: the next token fetches its issuer's JWKS again, without waiting
+   * out the unknown-`kid` cooldown (a signing key was withdrawn and replaced).
+   */
+  refreshKeys(): void
+}
+
 interface IssuerState {
   config: TrustedIssuer
   algorithms: string[]
@@ -90,14 +99,18 @@ const MAX_VERIFIED = 10_000
  * const token = await verifier.verify(accessToken) // throws TokenRejectedError
  * ```
  */
-export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const settings = resolveJwtSettings(options)
   const verifyUncached = (token: string): Promise<VerifiedToken> =>
     verifySignedToken(token, settings)
-  if (settings.cacheMs === 0) return { verify: verifyUncached }
+  const refreshKeys = (): void => {
+    for (const state of settings.issuers.values()) state.keys = undefined
+  }
+  if (settings.cacheMs === 0) return { verify: verifyUncached, refreshKeys }
   // Keyed by a hash: the cache never holds a token (catalogue #104).
   const verified = new Map<string, { token: VerifiedToken; until: number }>()
   return {
+    refreshKeys,
     async verify(token: string): Promise<VerifiedToken> {
       const key = hash('sha256', token, 'base64url')
       const now = settings.now()

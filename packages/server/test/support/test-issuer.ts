@@ -12,6 +12,8 @@ export interface TestIssuer {
   issuer: string
   /** How many times the JWKS was fetched. */
   jwksFetches: number
+  /** Adds the `next` key (kid `next`) to the published JWKS, as a key rotation would. */
+  publishNext(): Promise<void>
   /** `ok`, `down` (500), `hang` (never answers), `private` (serves private keys). */
   mode: 'ok' | 'down' | 'hang' | 'private'
   /** Signs an access token; `claims` are merged over valid defaults for `resource`. */
@@ -19,7 +21,7 @@ export interface TestIssuer {
     resource: string,
     claims?: Record<string, unknown>,
     header?: Record<string, unknown>,
-    key?: 'es256' | 'rs256' | 'other',
+    key?: 'es256' | 'rs256' | 'other' | 'next',
     crit?: Record<string, boolean>,
   ): Promise<string>
   close(): Promise<void>
@@ -46,6 +48,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const es = await generateKeyPair('ES256', { extractable: true })
   const rs = await generateKeyPair('RS256', { extractable: true })
   const other = await generateKeyPair('ES256', { extractable: true })
+  const next = await generateKeyPair('ES256', { extractable: true })
   const publicJwks = {
     keys: [
       { ...(await exportJWK(es.publicKey)), kid: 'es', alg: 'ES256', use: 'sig' },
@@ -64,9 +67,21 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     issuer,
     jwksFetches: 0,
     mode: 'ok',
+    async publishNext() {
+      publicJwks.keys.push({
+        ...(await exportJWK(next.publicKey)),
+        kid: 'next',
+        alg: 'ES256',
+        use: 'sig',
+      })
+    },
     async token(resource, claims = {}, header = {}, key = 'es256', crit) {
-      const signingKey: CryptoKey =
-        key === 'rs256' ? rs.privateKey : key === 'other' ? other.privateKey : es.privateKey
+      const signingKey: CryptoKey = {
+        rs256: rs.privateKey,
+        other: other.privateKey,
+        next: next.privateKey,
+        es256: es.privateKey,
+      }[key]
       const alg = key === 'rs256' ? 'RS256' : 'ES256'
       const payload: JWTPayload = {
         iss: issuer,
@@ -81,7 +96,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       }
       return new SignJWT(defined(payload))
         .setProtectedHeader(
-          defined({ alg, typ: 'at+jwt', kid: key === 'rs256' ? 'rs' : 'es', ...header }) as never,
+          defined({
+            alg,
+            typ: 'at+jwt',
+            kid: { rs256: 'rs', next: 'next' }[key as string] ?? 'es',
+            ...header,
+          }) as never,
         )
         .sign(signingKey, crit === undefined ? undefined : { crit })
     },
