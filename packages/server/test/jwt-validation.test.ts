@@ -189,8 +189,10 @@ void describe('JWKS faults fail closed (catalogue #80, #81, #103)', () => {
     async () => {
       const iss = await startTestIssuer()
       const token = await iss.token(RESOURCE)
+      // A short fetch timeout: the hanging JWKS must end in a refusal, however long that takes.
+      const verifier = { jwt: { issuers: [{ issuer: iss.issuer }], timeoutMs: 1_000 } }
       for (const mode of ['down', 'hang'] as const) {
-        const rs = protectNotes(iss)
+        const rs = protectNotes(iss, { verifier })
         iss.mode = mode
         const response = await rs.fetch(mcpRequest({ token }))
         assert.equal(response.status, 401)
