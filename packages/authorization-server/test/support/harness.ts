@@ -145,10 +145,15 @@ export async function authorize(
   let recoveryCodes: string[] = []
   let recoveryCodesCacheControl: string | null = null
   let consentShown = false
+  let passwordSent = false
   let step = await agent.follow(url.href, redirectUri)
   for (let i = 0; i < 6 && step.location === undefined; i++) {
     const html = step.html ?? ''
     if (html.includes('/login"')) {
+      // The sign-in page again: the password was refused. Sending it again would only count
+      // more failures towards the lockout (5 free), which later sign-ins of the name would meet.
+      if (passwordSent) break
+      passwordSent = true
       const form = parseForm(html, '/login')
       step = await agent.follow(new URL(form.action, h.issuer).href, redirectUri, {
         form: {
