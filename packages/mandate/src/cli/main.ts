@@ -1,17 +1,4 @@
 import { MandateError } from '@mandate/core'
-import { connectCommand } from '../commands/connect/connect-command.ts'
-import { CONNECT_USAGE } from '../commands/connect/parse-connect-args.ts'
-import { runCommand, RUN_USAGE } from '../commands/run/run-command.ts'
-import { keysCommand, KEYS_USAGE } from '../commands/keys/keys-command.ts'
-import { usersCommand, USERS_USAGE } from '../commands/users/users-command.ts'
-import { grantsCommand, GRANTS_USAGE } from '../commands/grants/grants-command.ts'
-import { clientsCommand, CLIENTS_USAGE } from '../commands/clients/clients-command.ts'
-import { providersCommand, PROVIDERS_USAGE } from '../commands/providers/providers-command.ts'
-import { auditCommand, AUDIT_USAGE } from '../commands/audit/audit-command.ts'
-import { gatewayCommand, GATEWAY_USAGE } from '../commands/gateway/gateway-command.ts'
-import { serveCommand, SERVE_USAGE } from '../commands/serve/serve-command.ts'
-import { migrateCommand, MIGRATE_USAGE } from '../commands/migrate/migrate-command.ts'
-import { configCheckCommand, CONFIG_USAGE } from '../commands/config/config-check-command.ts'
 import { didYouMean } from './suggest.ts'
 import { USAGE } from './usage.ts'
 import { line } from './output.ts'
@@ -23,19 +10,71 @@ interface Command {
   usage: string
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { run: serveCommand, usage: SERVE_USAGE },
-  migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
-  'config check': { run: configCheckCommand, usage: CONFIG_USAGE },
-  connect: { run: connectCommand, usage: CONNECT_USAGE },
-  run: { run: runCommand, usage: RUN_USAGE },
-  users: { run: usersCommand, usage: USERS_USAGE },
-  grants: { run: grantsCommand, usage: GRANTS_USAGE },
-  clients: { run: clientsCommand, usage: CLIENTS_USAGE },
-  keys: { run: keysCommand, usage: KEYS_USAGE },
-  providers: { run: providersCommand, usage: PROVIDERS_USAGE },
-  audit: { run: auditCommand, usage: AUDIT_USAGE },
-  gateway: { run: gatewayCommand, usage: GATEWAY_USAGE },
+const configCheck = (): Promise<Command> =>
+  import('../commands/config/config-check-command.ts').then((m) => ({
+    run: m.configCheckCommand,
+    usage: m.CONFIG_USAGE,
+  }))
+
+// Each command's module is loaded only when it runs: `mandate users add` does not pay for
+// loading the gateway, the MCP client or the web pages.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: () =>
+    import('../commands/serve/serve-command.ts').then((m) => ({
+      run: m.serveCommand,
+      usage: m.SERVE_USAGE,
+    })),
+  migrate: () =>
+    import('../commands/migrate/migrate-command.ts').then((m) => ({
+      run: m.migrateCommand,
+      usage: m.MIGRATE_USAGE,
+    })),
+  'config check': configCheck,
+  connect: () =>
+    Promise.all([
+      import('../commands/connect/connect-command.ts'),
+      import('../commands/connect/parse-connect-args.ts'),
+    ]).then(([m, args]) => ({ run: m.connectCommand, usage: args.CONNECT_USAGE })),
+  run: () =>
+    import('../commands/run/run-command.ts').then((m) => ({
+      run: m.runCommand,
+      usage: m.RUN_USAGE,
+    })),
+  users: () =>
+    import('../commands/users/users-command.ts').then((m) => ({
+      run: m.usersCommand,
+      usage: m.USERS_USAGE,
+    })),
+  grants: () =>
+    import('../commands/grants/grants-command.ts').then((m) => ({
+      run: m.grantsCommand,
+      usage: m.GRANTS_USAGE,
+    })),
+  clients: () =>
+    import('../commands/clients/clients-command.ts').then((m) => ({
+      run: m.clientsCommand,
+      usage: m.CLIENTS_USAGE,
+    })),
+  keys: () =>
+    import('../commands/keys/keys-command.ts').then((m) => ({
+      run: m.keysCommand,
+      usage: m.KEYS_USAGE,
+    })),
+  providers: () =>
+    import('../commands/providers/providers-command.ts').then((m) => ({
+      run: m.providersCommand,
+      usage: m.PROVIDERS_USAGE,
+    })),
+  audit: () =>
+    import('../commands/audit/audit-command.ts').then((m) => ({
+      run: m.auditCommand,
+      usage: m.AUDIT_USAGE,
+    })),
+  gateway: () =>
+    import('../commands/gateway/gateway-command.ts').then((m) => ({
+      run: m.gatewayCommand,
+      usage: m.GATEWAY_USAGE,
+    })),
 }
 
 /**
@@ -71,16 +110,17 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     const help = second === undefined || second === '--help' || second === '-h'
     if (!help)
       line(io.stderr, `mandate: unknown action "config ${second}"${didYouMean(second, ['check'])}`)
-    line(help ? io.stdout : io.stderr, CONFIG_USAGE)
+    line(help ? io.stdout : io.stderr, (await configCheck()).usage)
     return help ? 0 : 2
   }
-  const command = COMMANDS[name]
-  if (command === undefined) {
+  const load = COMMANDS[name]
+  if (load === undefined) {
     const known = [...new Set(Object.keys(COMMANDS).map((c) => c.split(' ')[0] ?? c)), 'help']
     const meant = didYouMean(first, known)
     line(io.stderr, `mandate: unknown command "${first}"${meant || '; run "mandate help"'}`)
     return 2
   }
+  const command = await load()
   const rest = argv.slice(name.split(' ').length)
   // Flags after `--` belong to the command `mandate run` starts, not to us.
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
