@@ -132,7 +132,7 @@ const sinkAlone = async (store: Store, n: number): Promise<number> => {
   const emit = () => {
     sink.admit()
     sink.emit({
-      time: new Date().toISOString(),
+      time: Date.now(),
       sub: 'bench-user',
       client_id: 'bench-client',
       issuer,

@@ -1,7 +1,8 @@
 // tools/call throughput through @mandate/server with auditing off vs on (store-backed sink:
-// SQLite, and PostgreSQL when MANDATE_BENCH_DATABASE_URL is set). Rounds alternate off/on so
-// that machine noise hits both alike; the median of each side is reported. Loopback only,
-// stops by itself. Reports req/s and the server's CPU per call (steadier on a busy machine).
+// SQLite, and PostgreSQL when MANDATE_BENCH_DATABASE_URL is set). Rounds alternate off/on, the
+// order swapped every round, so that machine noise hits both alike; the median of each side is
+// reported. Loopback only, stops by itself. Reports req/s and the server's CPU per call
+// (steadier on a busy machine).
 // Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/audit/run.ts [seconds] [rounds]
 import { spawn } from 'node:child_process'
@@ -128,8 +129,12 @@ try {
     const onCpu: number[] = []
     const ratios: number[] = []
     for (let round = 0; round < rounds; round++) {
-      const a = await measure('off', database, schema)
-      const b = await measure('on', database, schema)
+      // Each side goes first every other round, so that load drifting within a round (and a
+      // database the previous round just wrote to) weighs on both alike.
+      const first = round % 2 === 0 ? 'off' : 'on'
+      const x = await measure(first, database, schema)
+      const y = await measure(first === 'off' ? 'on' : 'off', database, schema)
+      const [a, b] = first === 'off' ? [x, y] : [y, x]
       off.push(a.rps)
       on.push(b.rps)
       offCpu.push(a.cpu)

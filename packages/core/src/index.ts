@@ -73,7 +73,13 @@ export type {
 } from './audit/catalogue.ts'
 export { AUDIT_RECORD_FIELDS, toAuditRecord } from './audit/record.ts'
 export type { AuditInput, AuditRecord } from './audit/record.ts'
-export { auditCheckpointPayload, auditEventHash, auditGenesisHash } from './audit/chain.ts'
+export {
+  auditCheckpointPayload,
+  auditEventHash,
+  auditGenesisHash,
+  auditHashInput,
+  auditHashOf,
+} from './audit/chain.ts'
 export type { AuditCheckpoint, ChainedAuditRecord } from './audit/chain.ts'
 export { signPayload, verifyPayload } from './crypto/signed-payload.ts'
 export { canonicalUrl, sameCanonicalUrl } from './url/canonical-url.ts'

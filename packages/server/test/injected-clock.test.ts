@@ -79,4 +79,24 @@ void describe('injected clock (issue 19)', () => {
     assert.equal(refused.status, 401)
     await refused.body?.cancel()
   })
+
+  void it('a verified token is reused from the cache only until its exp: a later call is refused', async (t) => {
+    // Expires within the cache's 60 s: the entry lives until exp, not longer.
+    const shortLived = await iss.token(RESOURCE, { iat: issuedAt, exp: issuedAt + 30 })
+    let clockMs = (issuedAt + 10) * 1000
+    const handler = protectNotes(iss, { now: () => clockMs })
+    t.after(() => handler.close())
+    const call = async (): Promise<number> => {
+      const response = await handler.fetch(mcpRequest({ token: shortLived }))
+      await response.body?.cancel()
+      return response.status
+    }
+    assert.equal(await call(), 200)
+    // Served from the cache, with the identity built at the first call.
+    clockMs = (issuedAt + 25) * 1000
+    assert.equal(await call(), 200)
+    // Past exp and the 30 s tolerance, within 60 s of the first call: the entry is gone, refused.
+    clockMs = (issuedAt + 30 + 35) * 1000
+    assert.equal(await call(), 401)
+  })
 })

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { auditStreamEvents, createStoreAuditSink, verifyAuditChain } from '@mandate/store'
+import type { ChainedAuditRecord } from '@mandate/core'
 import type { Store, StoreAuditSink } from '@mandate/store'
 import { backends } from '../../../test/support/stores.ts'
 import { testSigner } from './support/audit.ts'
@@ -59,6 +60,56 @@ for (const backend of backends()) {
         assert.equal(report.events, count)
       })
     }
+
+    // Each column holds a value of its own, so that two columns swapped would show.
+    it(
+      'every column is stored as the sink chained it (quotes, escapes, non-ASCII, nulls)',
+      {
+        skip,
+      },
+      async (t) => {
+        const chained: ChainedAuditRecord[] = []
+        const sink = createStoreAuditSink(store, {
+          instanceId: 'columns',
+          batchSize: 1000,
+          flushIntervalMs: 60_000,
+          onStored: (records) => chained.push(...records),
+        })
+        t.after(() => sink.close({ timeoutMs: 0 }))
+        const odd = 'q"uo\\te\\\\n \u00e9\u2028\ud83d\ude00 \t{"a":1}'
+        sink.emit({
+          type: 'mcp.tool_call',
+          time: 1_733_000_000_123,
+          outcome: 'denied',
+          sub: `${odd}s`,
+          user_name: 'ü',
+          client_id: 'c',
+          client_name: `${odd}c`,
+          act: { sub: 'gw', act: { sub: odd } },
+          tool: 'echo',
+          server: 'https://mcp.example/mcp',
+          scope_requested: 'a b',
+          scope: 'a',
+          acr: 'mfa',
+          amr: ['pwd', 'otp'],
+          ip: '::1',
+          user_agent: `${odd}u`,
+          request_id: 'r',
+          reason: odd,
+          count: 3,
+        })
+        sink.emit({ type: 'mcp.tool_call' })
+        await sink.flush()
+        const stored = (await rows(sink)).map(({ id: _id, ...row }) => row)
+        assert.equal(chained.length, 2)
+        assert.deepEqual(
+          stored,
+          chained.map((record) => ({ ...record })),
+        )
+        assert.equal(stored[0]?.sub, `${odd}s`)
+        assert.equal(stored[1]?.sub, null)
+      },
+    )
 
     it(
       'a batch failing in its last rows stores none of them; the retry stores all, chained',

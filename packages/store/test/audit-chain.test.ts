@@ -3,11 +3,30 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { auditEventHash } from '@mandate/core'
+import { createHash } from 'node:crypto'
+import { AUDIT_RECORD_FIELDS, auditEventHash } from '@mandate/core'
+import type { ChainedAuditRecord } from '@mandate/core'
 import { auditStreamEvents, pruneAuditEvents, verifyAuditChain } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { backends } from '../../../test/support/stores.ts'
 import { testSigner, writeStream } from './support/audit.ts'
+
+it('the chain hashes ["v1", prev_hash, stream, seq, ...fields in catalogue order] (format v1)', () => {
+  const record: Record<string, unknown> = { stream: 'i/boot', seq: 7, prev_hash: 'p'.repeat(64) }
+  AUDIT_RECORD_FIELDS.forEach((field, i) => {
+    record[field] = field === 'time' ? 1_733_000_000_000 + i : `${field}-${String(i)}`
+  })
+  record['act'] = null
+  const chained = record as unknown as ChainedAuditRecord
+  const values = ['v1', 'p'.repeat(64), 'i/boot', 7, ...AUDIT_RECORD_FIELDS.map((f) => record[f])]
+  const expected = createHash('sha256').update(JSON.stringify(values)).digest('hex')
+  assert.equal(auditEventHash(chained), expected)
+  // Pinned: the value the generic form of chain format v1 gave (stored trails depend on it).
+  assert.equal(expected, '0abce34c22779b4ec8b831648c63e3179ea2953ca42e8dfd85e596a595b15a4b')
+  // Negative control: another order of the same values hashes differently.
+  const swapped = { ...chained, sub: chained.user_name, user_name: chained.sub }
+  assert.notEqual(auditEventHash(swapped), expected)
+})
 
 for (const backend of backends()) {
   describe(`audit chain on ${backend.name}`, async () => {

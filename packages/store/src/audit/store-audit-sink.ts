@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   auditCheckpointPayload,
-  auditEventHash,
   auditGenesisHash,
   silentLogger,
   toAuditRecord,
@@ -14,6 +13,8 @@ import {
 } from '../repositories/audit.ts'
 import type { Store } from '../store.ts'
 import { AuditUnavailableError } from './audit-errors.ts'
+import { chainBatch } from './chain-batch.ts'
+import type { ChainedBatch } from './chain-batch.ts'
 
 /** Signs checkpoints: the audit key sealed by the vault (docs/audit.md). */
 export interface AuditSigner {
@@ -103,7 +104,7 @@ class QueuedAuditSink implements StoreAuditSink {
   private readonly queue: Queued[] = []
   private head: { seq: number; hash: string }
   /** The batch being written, chained once so that a retry writes the same rows. */
-  private pending: ChainedAuditRecord[] | undefined
+  private pending: ChainedBatch | undefined
   private anchored: { seq: number; time: number }
   private droppedCount = 0
   private failing = false
@@ -229,13 +230,13 @@ class QueuedAuditSink implements StoreAuditSink {
     if (this.pending === undefined) {
       const next = this.queue.slice(0, this.limits.batchSize)
       await this.options.enrich?.(next.map((q) => q.record))
-      this.pending = this.chain(next)
+      this.pending = chainBatch(next, this.stream, this.head)
     }
-    const batch = this.pending
+    const { records: batch, hashInputs } = this.pending
     const last = batch.at(-1)
     if (last === undefined) return
     try {
-      await appendAuditEvents(this.store, batch)
+      await appendAuditEvents(this.store, batch, hashInputs)
     } catch (error) {
       // A lost acknowledgement of a committed insert must not wedge the chain on a retry.
       const stored = await auditEventExists(this.store, this.stream, last.seq, last.hash).catch(
@@ -251,17 +252,6 @@ class QueuedAuditSink implements StoreAuditSink {
     } catch (error) {
       this.logger.error('audit forwarding failed', { stream: this.stream, error })
     }
-  }
-
-  private chain(records: readonly Queued[]): ChainedAuditRecord[] {
-    let { seq, hash } = this.head
-    // Completed in place (no copies on the hot path); a retry reuses the same chained rows.
-    return records.map(({ record }) => {
-      const linked = record as ChainedAuditRecord
-      Object.assign(linked, { stream: this.stream, seq: ++seq, prev_hash: hash })
-      linked.hash = hash = auditEventHash(linked)
-      return linked
-    })
   }
 
   private checkpointDue(): boolean {

@@ -1,6 +1,7 @@
-import { CompiledQuery, PostgresAdapter, sql } from 'kysely'
-import { AUDIT_RECORD_FIELDS } from '@mandate/core'
+import { CompiledQuery, PostgresAdapter } from 'kysely'
+import { AUDIT_RECORD_FIELDS, auditHashInput } from '@mandate/core'
 import type { AuditCheckpoint, ChainedAuditRecord } from '@mandate/core'
+import { PREPARED_MARKER } from '../postgres/prepared-statements.ts'
 import type { Store } from '../store.ts'
 
 /** A stored event: the chained record and its row id (listing order across streams). */
@@ -17,28 +18,37 @@ const PG_TYPES: Partial<Record<(typeof COLUMNS)[number], string>> = {
   seq: 'bigint',
   time: 'bigint',
 }
+// A PostgreSQL row is the chain's hash input (`["v1", prev_hash, stream, seq, ...fields]`,
+// auditHashInput) with the hash appended: these are its columns from position 1.
+const PG_ROW = [
+  'prev_hash',
+  'stream',
+  'seq',
+  ...AUDIT_RECORD_FIELDS,
+  'hash',
+] as const satisfies readonly (typeof COLUMNS)[number][]
+const PG_INSERT = `${PREPARED_MARKER}insert into audit_events (${PG_ROW.map((c) => `"${c}"`).join(', ')})
+select ${PG_ROW.map((c, i) => `(r->>${String(i + 1)})::${PG_TYPES[c] ?? 'text'}`).join(', ')}
+from jsonb_array_elements($1::jsonb) as r`
 
 /**
- * Appends chained events: all of them or none. PostgreSQL: one statement, the batch travelling
- * as one JSON parameter rather than thousands of bound values, cast to `jsonb` so that the
- * server parses it once (`->>` on `json` re-parses the row for every column). SQLite:
- * multi-row `VALUES` statements of power-of-two sizes (a batch of 200 is 128 + 64 + 8 rows, in
- * one transaction), so that a handful of prepared statements serve every batch size; binding
- * values costs SQLite less than extracting them from JSON (bench/audit).
+ * Appends chained events: all of them or none. PostgreSQL: one statement, prepared once per
+ * connection, the batch travelling as one JSON parameter rather than thousands of bound values,
+ * cast to `jsonb` so that the server parses it once (`->>` on `json` re-parses the row for
+ * every column). Each row is the text the chain hashed (`hashInputs`, kept by the sink) with
+ * the hash appended, so the record is serialised once. SQLite: multi-row `VALUES` statements
+ * of power-of-two sizes (a batch of 200 is 128 + 64 + 8 rows, in one transaction), so that a
+ * handful of prepared statements serve every batch size; binding values costs SQLite less than
+ * extracting them from JSON (bench/audit).
  */
 export async function appendAuditEvents(
   store: Pick<Store, 'db'>,
   events: readonly ChainedAuditRecord[],
+  hashInputs?: readonly string[],
 ): Promise<void> {
   if (events.length === 0) return
   if (store.db.getExecutor().adapter instanceof PostgresAdapter) {
-    const rows = JSON.stringify(events.map((e) => COLUMNS.map((c) => e[c])))
-    const columns = sql.join(COLUMNS.map((c) => sql.ref(c)))
-    const values = sql.join(
-      COLUMNS.map((c, i) => sql.raw(`(r->>${String(i)})::${PG_TYPES[c] ?? 'text'}`)),
-    )
-    await sql`insert into audit_events (${columns})
-      select ${values} from jsonb_array_elements(${rows}::jsonb) as r`.execute(store.db)
+    await store.db.executeQuery(CompiledQuery.raw(PG_INSERT, [postgresRows(events, hashInputs)]))
     return
   }
   const chunks = sqliteChunks(events)
@@ -51,6 +61,17 @@ export async function appendAuditEvents(
   })
 }
 
+/** The batch as one JSON array of {@link PG_ROW} rows. */
+function postgresRows(events: readonly ChainedAuditRecord[], hashInputs?: readonly string[]) {
+  let rows = ''
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as ChainedAuditRecord
+    const input = hashInputs?.[i] ?? auditHashInput(event)
+    rows += `${i === 0 ? '[' : ','}${input.slice(0, -1)},${JSON.stringify(event.hash)}]`
+  }
+  return `${rows}]`
+}
+
 const SQLITE_MAX_ROWS = 256 // × 23 columns: well under SQLite's 32,766 bound parameters
 const sqliteInserts = new Map<number, string>()
 
@@ -60,16 +81,46 @@ function sqliteChunks(events: readonly ChainedAuditRecord[]): CompiledQuery[] {
   let start = 0
   for (let size = SQLITE_MAX_ROWS; size >= 1; size >>= 1) {
     while (events.length - start >= size) {
-      const parameters: unknown[] = []
-      for (let i = start; i < start + size; i++) {
-        const event = events[i] as ChainedAuditRecord
-        for (const column of COLUMNS) parameters.push(event[column])
+      const parameters = new Array<unknown>(size * COLUMNS.length)
+      for (let i = 0; i < size; i++) {
+        rowValues(events[start + i] as ChainedAuditRecord, parameters, i * COLUMNS.length)
       }
       chunks.push(CompiledQuery.raw(sqliteInsert(size), parameters))
       start += size
     }
   }
   return chunks
+}
+
+/**
+ * Writes an event's values in {@link COLUMNS} order (a test pins it) at `at`: reads by name
+ * into a preallocated array cost a fraction of a loop over the column names.
+ */
+function rowValues(e: ChainedAuditRecord, into: unknown[], at: number): void {
+  let i = at
+  into[i++] = e.stream
+  into[i++] = e.seq
+  into[i++] = e.prev_hash
+  into[i++] = e.hash
+  into[i++] = e.time
+  into[i++] = e.type
+  into[i++] = e.outcome
+  into[i++] = e.sub
+  into[i++] = e.user_name
+  into[i++] = e.client_id
+  into[i++] = e.client_name
+  into[i++] = e.act
+  into[i++] = e.tool
+  into[i++] = e.server
+  into[i++] = e.scope_requested
+  into[i++] = e.scope_granted
+  into[i++] = e.acr
+  into[i++] = e.amr
+  into[i++] = e.ip
+  into[i++] = e.user_agent
+  into[i++] = e.request_id
+  into[i++] = e.instance_id
+  into[i] = e.detail
 }
 
 function sqliteInsert(rows: number): string {
