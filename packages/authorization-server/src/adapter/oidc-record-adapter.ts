@@ -13,6 +13,7 @@ import type { Store } from '@mandate/store'
 import { revokeAccessToken } from '../access-tokens/access-token-records.ts'
 import { sha256Hex } from '../lib/hash.ts'
 import { announceGrantRevoked } from '../revocation/announce-revocation.ts'
+import type { RecordWrite } from './group-commit.ts'
 import { payloadOf, recordFor } from './record-payload.ts'
 import { replayedAfterSuccessor } from './refresh-grace.ts'
 
@@ -37,6 +38,8 @@ export interface AdapterContext {
   readonly clientTtlMs: number
   readonly resolveJwtAccessToken:
     ((value: string) => Promise<AdapterPayload | undefined>) | undefined
+  /** Runs a record write: in the next group commit on SQLite (group-commit.ts), else at once. */
+  readonly write: RecordWrite
 }
 
 /**
@@ -56,11 +59,9 @@ export class OidcRecordAdapter implements Adapter {
   /** Stores a record (ReplayDetection is recorded atomically by `find` instead). */
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     if (this.name === 'ReplayDetection') return
-    const { store, clientTtlMs } = this.#context
-    await upsertOidcRecord(
-      store,
-      recordFor(this.name, id, payload, expiresIn, clientTtlMs, Date.now()),
-    )
+    const { write, clientTtlMs } = this.#context
+    const record = recordFor(this.name, id, payload, expiresIn, clientTtlMs, Date.now())
+    await write((tx) => upsertOidcRecord(tx, record))
   }
 
   /** A record by id; JWT access tokens (not stored) are resolved from the token itself. */
@@ -106,31 +107,38 @@ export class OidcRecordAdapter implements Adapter {
    * already used: that is a replay (refresh-grace.ts).
    */
   async consume(id: string): Promise<void> {
-    const { store, graceMs } = this.#context
+    const { store, graceMs, write } = this.#context
     const now = Date.now()
     const idHash = sha256Hex(id)
     const graceStart = this.name === 'RefreshToken' && graceMs > 0 ? now - graceMs : undefined
-    const won = await consumeOidcRecord(store, this.name, idHash, now, graceStart)
+    const won = await write((tx) => consumeOidcRecord(tx, this.name, idHash, now, graceStart))
     if (won && !(await replayedAfterSuccessor(store, this.name, graceMs, idHash))) return
     if (!CONSUMABLE.has(this.name)) return
     const row = await findOidcRecordGrant(store, this.name, idHash)
     if (row?.grant_id != null) {
       // Announced before the grant's owner is deleted (the event names sub and client).
-      await announceGrantRevoked(store, row.grant_id, 'refresh_reuse')
-      await deleteOidcRecordsOfGrants(store, [row.grant_id])
+      const grantId = row.grant_id
+      await announceGrantRevoked(store, grantId, 'refresh_reuse')
+      await write((tx) => deleteOidcRecordsOfGrants(tx, [grantId]))
     }
     throw new errors.InvalidGrant('grant already used')
   }
 
-  /** Deletes a record; a destroyed access token goes on the revocation deny-list. */
+  /**
+   * Deletes a record; a destroyed access token goes on the revocation deny-list. Deletes go
+   * through the same group commit as writes, so they keep their order with a write queued
+   * before them (a record saved and then deleted is not stored again by the batch).
+   */
   async destroy(id: string): Promise<void> {
-    if (this.name === 'AccessToken') await revokeAccessToken(this.#context.store, id)
-    await deleteOidcRecord(this.#context.store, this.name, sha256Hex(id))
+    const { store, write } = this.#context
+    if (this.name === 'AccessToken') await revokeAccessToken(store, id)
+    const idHash = sha256Hex(id)
+    await write((tx) => deleteOidcRecord(tx, this.name, idHash))
   }
 
   /** Deletes this model's records of a grant. */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await deleteOidcRecordsOfGrants(this.#context.store, [grantId], this.name)
+    await this.#context.write((tx) => deleteOidcRecordsOfGrants(tx, [grantId], this.name))
     // JWT access tokens are not stored: every one of the grant is refused from now on.
     if (this.name === 'AccessToken') {
       await announceGrantRevoked(this.#context.store, grantId, 'grant_revoked')

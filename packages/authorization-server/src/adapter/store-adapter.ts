@@ -2,6 +2,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider'
 import { purgeExpiredOidcRecords, purgeRevocations, setOidcRecordExpiry } from '@mandate/store'
 import type { Store } from '@mandate/store'
 import { sha256Hex } from '../lib/hash.ts'
+import { recordWrites } from './group-commit.ts'
 import { OidcRecordAdapter } from './oidc-record-adapter.ts'
 import type { AdapterContext } from './oidc-record-adapter.ts'
 import { DEFAULT_CLIENT_TTL_MS } from './record-payload.ts'
@@ -28,6 +29,7 @@ export interface StoreAdapterOptions {
  * keyed by a SHA-256 of their id and stored without the id, so that a database dump yields
  * no usable authorization code, refresh token, session cookie or registration token; a
  * client's secret is stored as a SHA-256 only (clients/client-secret.ts compares against it).
+ * On SQLite the writes of one event-loop turn share one commit (group-commit.ts).
  * @example
  * ```ts
  * const provider = new Provider(issuer, { adapter: storeAdapterClass(store), ...configuration })
@@ -39,6 +41,7 @@ export function storeAdapterClass(
 ): new (name: string) => Adapter {
   const context: AdapterContext = Object.freeze({
     store,
+    write: recordWrites(store),
     graceMs: options.refreshGraceMs ?? 0,
     clientTtlMs: options.clientTtlMs ?? DEFAULT_CLIENT_TTL_MS,
     resolveJwtAccessToken: options.resolveJwtAccessToken,
@@ -52,7 +55,7 @@ export function storeAdapterClass(
 
 /** Purges expired records (called periodically by the server). */
 export async function purgeExpiredRecords(store: Store, now: number = Date.now()): Promise<void> {
-  await purgeExpiredOidcRecords(store, now)
+  await recordWrites(store)((tx) => purgeExpiredOidcRecords(tx, now))
   await purgeRevocations(store, now)
 }
 
@@ -63,5 +66,6 @@ export async function extendClientLifetime(
   ttlMs: number,
   now: number = Date.now(),
 ): Promise<void> {
-  await setOidcRecordExpiry(store, 'Client', sha256Hex(clientId), now + ttlMs)
+  const idHash = sha256Hex(clientId)
+  await recordWrites(store)((tx) => setOidcRecordExpiry(tx, 'Client', idHash, now + ttlMs))
 }

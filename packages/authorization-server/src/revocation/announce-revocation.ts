@@ -9,6 +9,7 @@ import {
   publishRevocation,
 } from '@mandate/store'
 import type { Store } from '@mandate/store'
+import { recordWrites } from '../adapter/group-commit.ts'
 import { AS_DEFAULTS } from '../config/defaults.ts'
 import { sha256Hex } from '../lib/hash.ts'
 
@@ -88,8 +89,12 @@ export async function revokeUserAccess(
       ? user.id
       : (await findUser(store, { username: user.username.trim().toLowerCase() }))?.id
   if (id === undefined) return false
-  await deleteOidcRecordsOfGrants(store, await grantIdsOf(store, { accountId: id }))
-  await endBrowserSessions(store, id)
+  // Looked up and deleted in one write, after any the adapter queued before: a grant or session
+  // saved in the same turn is ended too (group-commit.ts).
+  await recordWrites(store)(async (tx) => {
+    await deleteOidcRecordsOfGrants(tx, await grantIdsOf(tx, { accountId: id }))
+    await endBrowserSessions(tx, id)
+  })
   await publishRevocation(
     store,
     { type: 'subject', sub: id, reason },
@@ -103,7 +108,7 @@ export async function revokeUserAccess(
  * password or second factor, or a disabled or deleted account, must sign in again. Sessions
  * are keyed by an opaque id, so the (operator-only, rare) lookup reads their payloads.
  */
-async function endBrowserSessions(store: Store, accountId: string): Promise<void> {
+async function endBrowserSessions(store: Pick<Store, 'db'>, accountId: string): Promise<void> {
   const sessions = await listSessionRecords(store)
   const ended = sessions
     .filter((row) => (JSON.parse(row.payload) as { accountId?: string }).accountId === accountId)
@@ -133,6 +138,6 @@ export async function revokeGrantById(
   const found = await findGrantRecord(store, sha256Hex(grantId))
   if (found === undefined) return false
   await announceGrantRevoked(store, grantId, reason)
-  await deleteOidcRecordsOfGrants(store, [grantId])
+  await recordWrites(store)((tx) => deleteOidcRecordsOfGrants(tx, [grantId]))
   return true
 }

@@ -8,6 +8,7 @@ import {
 } from '@mandate/store'
 import type { OperatorActor } from '@mandate/core'
 import type { Store } from '@mandate/store'
+import { recordWrites } from '../adapter/group-commit.ts'
 import type { AuditEmit } from '../provider/provider-context.ts'
 import { sha256Hex } from '../lib/hash.ts'
 import { announceClientRevoked } from './announce-revocation.ts'
@@ -73,10 +74,15 @@ export async function removeClient(
 ): Promise<boolean> {
   const idHash = sha256Hex(clientId)
   if ((await findOidcRecord(store, 'Client', idHash)) === undefined) return false
-  if (how === 'delete') await deleteOidcRecord(store, 'Client', idHash)
-  else await markOidcRecordConsumed(store, 'Client', idHash, Date.now())
-  const grants = await grantIdsOf(store, { clientId })
-  await deleteOidcRecordsOfGrants(store, grants)
+  // One write, after any the adapter queued before (group-commit.ts): a grant of the client
+  // saved in the same turn ends too.
+  const grants = await recordWrites(store)(async (tx) => {
+    if (how === 'delete') await deleteOidcRecord(tx, 'Client', idHash)
+    else await markOidcRecordConsumed(tx, 'Client', idHash, Date.now())
+    const ids = await grantIdsOf(tx, { clientId })
+    await deleteOidcRecordsOfGrants(tx, ids)
+    return ids
+  })
   await announceClientRevoked(store, clientId)
   by.emit({
     type: how === 'delete' ? 'client.deleted' : 'client.disabled',
@@ -102,7 +108,7 @@ export async function enableClient(
   const found = await findOidcRecord(store, 'Client', idHash)
   if (found === undefined) return 'not_found'
   if (found.consumed_at === null) return 'not_disabled'
-  await markOidcRecordConsumed(store, 'Client', idHash, null)
+  await recordWrites(store)((tx) => markOidcRecordConsumed(tx, 'Client', idHash, null))
   by.emit({ type: 'client.enabled', ...attributionOf(by), client_id: clientId })
   return 'enabled'
 }

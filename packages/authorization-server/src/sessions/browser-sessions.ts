@@ -1,5 +1,6 @@
 import { deleteSessionRecords, listSessionRecords } from '@mandate/store'
 import type { Store } from '@mandate/store'
+import { recordWrites } from '../adapter/group-commit.ts'
 import { sha256Hex } from '../lib/hash.ts'
 
 /** A browser signed in at the authorization server, as the account page lists it. */
@@ -11,7 +12,7 @@ export interface BrowserSession {
 
 /** The browser sessions of a user (oidc-provider `Session` records). */
 export async function sessionsOf(
-  store: Store,
+  store: Pick<Store, 'db'>,
   accountId: string,
   currentUid?: string,
 ): Promise<BrowserSession[]> {
@@ -38,8 +39,11 @@ export async function endSessions(
   accountId: string,
   keepUid?: string,
 ): Promise<number> {
-  const sessions = await sessionsOf(store, accountId, keepUid)
-  const ended = sessions.filter((s) => !s.current).map((s) => s.idHash)
-  await deleteSessionRecords(store, ended)
-  return ended.length
+  // Listed and deleted in one write, after any the adapter queued before (group-commit.ts).
+  return recordWrites(store)(async (tx) => {
+    const sessions = await sessionsOf(tx, accountId, keepUid)
+    const ended = sessions.filter((s) => !s.current).map((s) => s.idHash)
+    await deleteSessionRecords(tx, ended)
+    return ended.length
+  })
 }

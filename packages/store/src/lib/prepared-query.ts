@@ -46,9 +46,12 @@ function compileOnce<Row, Params extends readonly unknown[]>(
     { length: arity },
     (_, i) => `\u0000mandate-param-${String(i)}\u0000`,
   )
-  const compiled = new WeakMap<Kysely<Database>, PlacedQuery>()
+  // Keyed by the dialect adapter, which a Kysely instance shares with its transactions, so a
+  // hot query run inside a transaction (the adapter's group commit) is not compiled again.
+  const compiled = new WeakMap<object, PlacedQuery>()
   return (db, ...params) => {
-    let query = compiled.get(db)
+    const key = db.getExecutor().adapter
+    let query = compiled.get(key)
     if (query === undefined) {
       // The placeholders are strings whatever the parameters' types: they are only bound
       // values in the compiled SQL and never reach the database.
@@ -60,7 +63,7 @@ function compileOnce<Row, Params extends readonly unknown[]>(
           typeof value === 'string' ? placeholders.indexOf(value) : -1,
         ),
       }
-      compiled.set(db, query)
+      compiled.set(key, query)
     }
     const { parameters, slots } = query
     const values = new Array<unknown>(slots.length)

@@ -39,7 +39,7 @@ export async function listGrantRecordsOf(
 
 /** The ids of the grants (expired or not) of one user or of one client. */
 export async function grantIdsOf(
-  store: Store,
+  store: Pick<Store, 'db'>,
   owner: { accountId: string } | { clientId: string },
 ): Promise<string[]> {
   let query = store.db.selectFrom('as_oidc_records').select('grant_id').where('model', '=', 'Grant')

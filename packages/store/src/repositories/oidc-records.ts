@@ -123,8 +123,14 @@ export async function findOidcRecordBy(
     .executeTakeFirst()
 }
 
-/** Inserts or replaces a record (a replaced record keeps its consumption state). */
-export async function upsertOidcRecord(store: Store, record: OidcRecordWrite): Promise<void> {
+/**
+ * Inserts or replaces a record (a replaced record keeps its consumption state). `store` may be
+ * a transaction's `{ db }` (the adapter's group commit).
+ */
+export async function upsertOidcRecord(
+  store: Pick<Store, 'db'>,
+  record: OidcRecordWrite,
+): Promise<void> {
   await upsertRecord(
     store.db,
     record.model,
@@ -145,7 +151,7 @@ export async function upsertOidcRecord(store: Store, record: OidcRecordWrite): P
  * that time may be consumed once more (the refresh-token grace, RFC 9700 §4.14.2).
  */
 export async function consumeOidcRecord(
-  store: Store,
+  store: Pick<Store, 'db'>,
   model: string,
   idHash: string,
   now: number,
@@ -163,7 +169,7 @@ export async function consumeOidcRecord(
  * the mark with `null` (the operator enables it again).
  */
 export async function markOidcRecordConsumed(
-  store: Store,
+  store: Pick<Store, 'db'>,
   model: string,
   idHash: string,
   at: number | null,
@@ -178,7 +184,7 @@ export async function markOidcRecordConsumed(
 
 /** Sets when a record expires (a registered client that is in use lives on). */
 export async function setOidcRecordExpiry(
-  store: Store,
+  store: Pick<Store, 'db'>,
   model: string,
   idHash: string,
   expiresAt: number,
@@ -192,7 +198,11 @@ export async function setOidcRecordExpiry(
 }
 
 /** Deletes one record. */
-export async function deleteOidcRecord(store: Store, model: string, idHash: string): Promise<void> {
+export async function deleteOidcRecord(
+  store: Pick<Store, 'db'>,
+  model: string,
+  idHash: string,
+): Promise<void> {
   await store.db
     .deleteFrom('as_oidc_records')
     .where('model', '=', model)
@@ -205,7 +215,7 @@ export async function deleteOidcRecord(store: Store, model: string, idHash: stri
  * tokens), or only those of one model.
  */
 export async function deleteOidcRecordsOfGrants(
-  store: Store,
+  store: Pick<Store, 'db'>,
   grantIds: readonly string[],
   model?: string,
 ): Promise<void> {
@@ -220,7 +230,10 @@ export async function deleteOidcRecordsOfGrants(
 }
 
 /** Deletes every record expired at `now`. */
-export async function purgeExpiredOidcRecords(store: Store, now: number): Promise<void> {
+export async function purgeExpiredOidcRecords(
+  store: Pick<Store, 'db'>,
+  now: number,
+): Promise<void> {
   await store.db.deleteFrom('as_oidc_records').where('expires_at', '<=', now).execute()
 }
 

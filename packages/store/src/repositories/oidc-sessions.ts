@@ -13,7 +13,10 @@ export interface SessionRecord {
  * sessions are keyed by an opaque id, so callers check the parsed payload). LIKE wildcards,
  * backslashes and quotes are dropped from `text`.
  */
-export async function listSessionRecords(store: Store, text?: string): Promise<SessionRecord[]> {
+export async function listSessionRecords(
+  store: Pick<Store, 'db'>,
+  text?: string,
+): Promise<SessionRecord[]> {
   let query = store.db
     .selectFrom('as_oidc_records')
     .select(['id_hash', 'payload', 'uid_hash', 'expires_at'])
@@ -25,7 +28,7 @@ export async function listSessionRecords(store: Store, text?: string): Promise<S
 
 /** Ends browser sessions by the hashes of their ids. */
 export async function deleteSessionRecords(
-  store: Store,
+  store: Pick<Store, 'db'>,
   idHashes: readonly string[],
 ): Promise<void> {
   if (idHashes.length === 0) return
