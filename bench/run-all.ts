@@ -39,7 +39,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'tokenEndpoint',
     script: 'token-endpoint/run.ts',
-    args: ['1500'],
+    args: ['6000'],
     quickArgs: ['200'],
     limitSeconds: 900,
   },
