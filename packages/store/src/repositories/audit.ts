@@ -81,46 +81,16 @@ function sqliteChunks(events: readonly ChainedAuditRecord[]): CompiledQuery[] {
   let start = 0
   for (let size = SQLITE_MAX_ROWS; size >= 1; size >>= 1) {
     while (events.length - start >= size) {
-      const parameters = new Array<unknown>(size * COLUMNS.length)
-      for (let i = 0; i < size; i++) {
-        rowValues(events[start + i] as ChainedAuditRecord, parameters, i * COLUMNS.length)
+      const parameters: unknown[] = []
+      for (let i = start; i < start + size; i++) {
+        const event = events[i] as ChainedAuditRecord
+        for (const column of COLUMNS) parameters.push(event[column])
       }
       chunks.push(CompiledQuery.raw(sqliteInsert(size), parameters))
       start += size
     }
   }
   return chunks
-}
-
-/**
- * Writes an event's values in {@link COLUMNS} order (a test pins it) at `at`: reads by name
- * into a preallocated array cost a fraction of a loop over the column names.
- */
-function rowValues(e: ChainedAuditRecord, into: unknown[], at: number): void {
-  let i = at
-  into[i++] = e.stream
-  into[i++] = e.seq
-  into[i++] = e.prev_hash
-  into[i++] = e.hash
-  into[i++] = e.time
-  into[i++] = e.type
-  into[i++] = e.outcome
-  into[i++] = e.sub
-  into[i++] = e.user_name
-  into[i++] = e.client_id
-  into[i++] = e.client_name
-  into[i++] = e.act
-  into[i++] = e.tool
-  into[i++] = e.server
-  into[i++] = e.scope_requested
-  into[i++] = e.scope_granted
-  into[i++] = e.acr
-  into[i++] = e.amr
-  into[i++] = e.ip
-  into[i++] = e.user_agent
-  into[i++] = e.request_id
-  into[i++] = e.instance_id
-  into[i] = e.detail
 }
 
 function sqliteInsert(rows: number): string {
