@@ -114,20 +114,32 @@ function mcp(s: NonNullable<BenchResults['scenarios']['mcp']>): string[] {
 }
 
 function token(s: NonNullable<BenchResults['scenarios']['tokenEndpoint']>): string[] {
-  const bare = (grant: string) => s.rows.find((r) => r.kind === 'bare-memory' && r.grant === grant)
+  const bare = (kind: string, grant: string) =>
+    s.rows.find((r) => r.kind === kind && r.grant === grant)
   return [
     `#### Token endpoint (\`bench/token-endpoint\`, ${String(s.count)} requests per grant, 16 connections)`,
     '',
     ...table(
-      ['server', 'grant', 'req/s', '× bare', 'CPU µs/req', 'CPU × bare', '2xx', 'errors'],
-      ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:'],
+      [
+        'server',
+        'grant',
+        'req/s',
+        '× bare',
+        '× bare-sqlite',
+        'CPU µs/req',
+        'CPU × bare',
+        '2xx',
+        'errors',
+      ],
+      ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
       s.rows.map((r) => [
         r.kind,
         r.grant,
         f(r.rps),
-        ratio(r.rps, bare(r.grant)?.rps),
+        ratio(r.rps, bare('bare-memory', r.grant)?.rps),
+        ratio(r.rps, bare('bare-sqlite', r.grant)?.rps),
         f(r.cpuUs),
-        ratio(r.cpuUs, bare(r.grant)?.cpuUs),
+        ratio(r.cpuUs, bare('bare-memory', r.grant)?.cpuUs),
         String(r.ok),
         String(r.errors),
       ]),

@@ -1,11 +1,13 @@
-// One server under test, in its own process: `mandate-sqlite`, `mandate-postgres` or
-// `bare-memory` (oidc-provider with an in-memory adapter and the same token settings).
+// One server under test, in its own process: `mandate-sqlite`, `mandate-postgres`,
+// `bare-memory` (oidc-provider with an in-memory adapter and the same token settings) or
+// `bare-sqlite` (the same oidc-provider on the least adapter that keeps its records on disk).
 // Pre-issues authorization codes and refresh tokens through oidc-provider's models (the
 // front channel is not what is measured) and prints one JSON line: port, codes, refresh tokens.
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -15,6 +17,7 @@ import { openStore } from '@mandate/store'
 import { createAuthorizationServer } from '@mandate/authorization-server'
 import { keyRingWrapper } from '@mandate/vault'
 import { UnboundedMemoryAdapter } from './memory-adapter.ts'
+import { sqliteAdapterClass } from './sqlite-adapter.ts'
 
 const kind = process.argv[2] ?? 'bare-memory'
 const count = Number(process.argv[3] ?? '1000')
@@ -38,10 +41,13 @@ const issuer = `http://127.0.0.1:${String((http.address() as AddressInfo).port)}
 let provider: Provider
 let accountId = 'bench-user'
 let handler: (req: IncomingMessage, res: ServerResponse) => void
-if (kind === 'bare-memory') {
+if (kind.startsWith('bare-')) {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true })
   provider = new Provider(issuer, {
-    adapter: UnboundedMemoryAdapter,
+    adapter:
+      kind === 'bare-sqlite'
+        ? sqliteAdapterClass(join(mkdtempSync(join(tmpdir(), 'mandate-bench-')), 'bare.db'))
+        : UnboundedMemoryAdapter,
     clients: [client],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
@@ -139,5 +145,34 @@ for (let i = 0; i < count; i++) {
     await new provider.RefreshToken({ ...common, gty: 'authorization_code' }).save(),
   )
 }
+const stopProfile = startProfile()
 process.stdout.write(`BENCH ${JSON.stringify({ issuer, codes, refreshTokens })}\n`)
-if (kind === 'bare-memory') process.on('SIGTERM', () => process.exit(0))
+process.prependListener('SIGTERM', () => {
+  stopProfile()
+  if (kind.startsWith('bare-')) process.exit(0)
+})
+
+/**
+ * MANDATE_BENCH_CPU_PROF=<dir>: a V8 CPU profile of the requests only (the pre-issuing above
+ * is left out, it would outweigh them), written to <dir>/<kind>-<pid>.cpuprofile on SIGTERM.
+ */
+function startProfile(): () => void {
+  const dir = process.env['MANDATE_BENCH_CPU_PROF']
+  if (dir === undefined) return () => undefined
+  // A session on this thread answers each post synchronously: the profile is written before
+  // the SIGTERM handlers below exit.
+  const session = new Session()
+  session.connect()
+  session.post('Profiler.enable')
+  session.post('Profiler.start')
+  return () => {
+    session.post('Profiler.stop', (error, result) => {
+      if (error === null) {
+        writeFileSync(
+          join(dir, `${kind}-${String(process.pid)}.cpuprofile`),
+          JSON.stringify(result.profile),
+        )
+      }
+    })
+  }
+}
