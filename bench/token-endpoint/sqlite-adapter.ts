@@ -1,10 +1,12 @@
 // The least a durable oidc-provider adapter on SQLite does, for the `bare-sqlite` baseline: one
 // table keyed by (model, id), an index on grant_id (revocation by grant needs it), payloads as
-// JSON, each write its own autocommit in WAL mode with synchronous=NORMAL (what Mandate uses).
-// No expiry index, no hashing of ids, no atomic consume, no owner columns: everything Mandate
-// adds is left out, so that `bare-sqlite` shows what storing codes and refresh tokens costs.
+// JSON, WAL mode with synchronous=NORMAL, and the writes of one event-loop turn committed
+// together before any of them is acknowledged (Mandate's group commit, without its queue
+// ordering or rollback handling). No expiry index, no hashing of ids, no atomic consume, no
+// owner columns, no account lookup: everything Mandate adds is left out, so that `bare-sqlite`
+// shows what keeping codes and refresh tokens on disk costs oidc-provider itself.
 import { DatabaseSync } from 'node:sqlite'
-import type { StatementSync } from 'node:sqlite'
+import type { SQLInputValue, StatementSync } from 'node:sqlite'
 import type { Adapter, AdapterPayload } from 'oidc-provider'
 
 interface Statements {
@@ -38,13 +40,30 @@ export function sqliteAdapterClass(filename: string): new (name: string) => Adap
     destroy: db.prepare('delete from records where model = ? and id = ?'),
     revokeByGrantId: db.prepare('delete from records where grant_id = ?'),
   }
+  let commit: Promise<undefined> | undefined
+  /** Runs a write in this turn's transaction; settles once that transaction is committed. */
+  const write = (statement: StatementSync, ...values: SQLInputValue[]): Promise<undefined> => {
+    if (commit === undefined) {
+      db.exec('begin immediate')
+      commit = new Promise((resolve) => {
+        setImmediate(() => {
+          db.exec('commit')
+          commit = undefined
+          resolve(undefined)
+        })
+      })
+    }
+    statement.run(...values)
+    return commit
+  }
   return class SqliteAdapter implements Adapter {
     readonly name: string
     constructor(name: string) {
       this.name = name
     }
     upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<undefined> {
-      statements.upsert.run(
+      return write(
+        statements.upsert,
         this.name,
         id,
         JSON.stringify(payload),
@@ -52,7 +71,6 @@ export function sqliteAdapterClass(filename: string): new (name: string) => Adap
         payload.uid ?? null,
         expiresIn > 0 ? Date.now() + expiresIn * 1000 : null,
       )
-      return Promise.resolve(undefined)
     }
     find(id: string): Promise<AdapterPayload | undefined> {
       return Promise.resolve(parse(statements.find.get(this.name, id)))
@@ -64,16 +82,13 @@ export function sqliteAdapterClass(filename: string): new (name: string) => Adap
       return Promise.resolve(undefined)
     }
     consume(id: string): Promise<undefined> {
-      statements.consume.run(Math.floor(Date.now() / 1000), this.name, id)
-      return Promise.resolve(undefined)
+      return write(statements.consume, Math.floor(Date.now() / 1000), this.name, id)
     }
     destroy(id: string): Promise<undefined> {
-      statements.destroy.run(this.name, id)
-      return Promise.resolve(undefined)
+      return write(statements.destroy, this.name, id)
     }
     revokeByGrantId(grantId: string): Promise<undefined> {
-      statements.revokeByGrantId.run(grantId)
-      return Promise.resolve(undefined)
+      return write(statements.revokeByGrantId, grantId)
     }
   }
 }
