@@ -43,7 +43,7 @@ export {
   SEALED_VALUE_PURPOSES,
 } from './repositories/sealed-values.ts'
 export type { SealedValuePurpose, SealedValueRow } from './repositories/sealed-values.ts'
-export { describeUrl } from './postgres/open-postgres-store.ts'
+export { describeUrl } from './postgres/describe-url.ts'
 export {
   publishRevocation,
   revocationsAfter,

@@ -1,4 +1,3 @@
-import { openPostgresStore } from './postgres/open-postgres-store.ts'
 import type { PostgresStoreOptions } from './postgres/open-postgres-store.ts'
 import { openSqliteStore } from './sqlite/open-sqlite-store.ts'
 import type { SqliteStoreOptions } from './sqlite/open-sqlite-store.ts'
@@ -23,8 +22,7 @@ export async function openStore(
   options: OpenStoreOptions,
   { migrate = true }: { migrate?: boolean } = {},
 ): Promise<Store> {
-  const store =
-    options.kind === 'sqlite' ? openSqliteStore(options) : await openPostgresStore(options)
+  const store = options.kind === 'sqlite' ? openSqliteStore(options) : await openPostgres(options)
   if (migrate) {
     try {
       await store.migrate()
@@ -34,4 +32,11 @@ export async function openStore(
     }
   }
   return store
+}
+
+// Loaded on first use: `pg` and the PostgreSQL backend are about thirty modules that a process
+// on SQLite (every CLI command, most tests) would otherwise load at start-up.
+async function openPostgres(options: PostgresStoreOptions): Promise<Store> {
+  const { openPostgresStore } = await import('./postgres/open-postgres-store.ts')
+  return openPostgresStore(options)
 }

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode'
 import { escapeHtml, text as pageText } from '@mandate/core'
 
 /**
@@ -6,6 +5,9 @@ import { escapeHtml, text as pageText } from '@mandate/core'
  * not an `img-src` load, so the pages' `default-src 'none'` CSP stays as it is).
  */
 export async function qrCodeSvg(text: string): Promise<string> {
+  // Loaded on first use: only TOTP enrolment pages draw a code, and `qrcode` with `pngjs` is
+  // some sixty modules every process would otherwise load at start-up.
+  const { default: QRCode } = await import('qrcode')
   const svg = await QRCode.toString(text, {
     type: 'svg',
     errorCorrectionLevel: 'M',

@@ -42,7 +42,7 @@ export async function openAuditTrail(
   const key = settings.enabled ? await auditCheckpointKey(store, keys) : undefined
   // Store first, forward after: only what the sink stored is copied (docs/audit.md).
   const forwarding =
-    key === undefined ? undefined : openAuditForwarding(config, instanceId, logger, metrics)
+    key === undefined ? undefined : await openAuditForwarding(config, instanceId, logger, metrics)
   const sink =
     key === undefined
       ? undefined

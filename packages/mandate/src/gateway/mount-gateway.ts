@@ -1,7 +1,6 @@
 import { ROUTES } from '@mandate/authorization-server'
 import type { AuthorizationServerOptions } from '@mandate/authorization-server'
 import type { AuditSink, Logger } from '@mandate/core'
-import { createGateway, storeRiskHistory } from '@mandate/gateway'
 import type { Gateway } from '@mandate/gateway'
 import { mountOnHono } from '@mandate/server'
 import type { Linking, OidcSessionSource } from '@mandate/server/linking'
@@ -48,8 +47,11 @@ export function registerGateway(
   }
 }
 
-/** Builds the gateway for `mandate serve` and mounts it on the app. */
-export function mountGateway(
+/**
+ * Builds the gateway for `mandate serve` and mounts it on the app. `@mandate/gateway` (with its
+ * CEL policy engine, some 170 modules) is loaded here, only when the gateway is enabled.
+ */
+export async function mountGateway(
   app: MandateApp,
   setup: GatewaySetup,
   context: {
@@ -64,8 +66,9 @@ export function mountGateway(
     /** The authorization server's sessions: who approves a call (`approve` rules). */
     sessions: () => OidcSessionSource
   },
-): Gateway {
+): Promise<Gateway> {
   const { config, issuer, publicUrl, listenUrl } = context
+  const { createGateway, storeRiskHistory } = await import('@mandate/gateway')
   const gateway = createGateway({
     resource: setup.resource,
     authorizationServers: [issuer],

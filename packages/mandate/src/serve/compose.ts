@@ -104,7 +104,7 @@ export async function composeComponents(
     const gateway =
       gatewaySetup === undefined
         ? undefined
-        : mountGateway(app, gatewaySetup, {
+        : await mountGateway(app, gatewaySetup, {
             config,
             issuer: context.issuer,
             publicUrl,

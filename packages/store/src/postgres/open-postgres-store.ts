@@ -14,6 +14,7 @@ import {
 import type { Database } from '../schema.ts'
 import type { Store } from '../store.ts'
 import { withAdvisoryLock } from './advisory-lock.ts'
+import { describeUrl } from './describe-url.ts'
 import {
   MAX_PAYLOAD_BYTES,
   NotificationListener,
@@ -142,14 +143,4 @@ function unreachable(url: string, error: unknown): StoreError {
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' ? code : 'connection failed'
-}
-
-/** Host, port and database of a PostgreSQL URL, without credentials, for logs and messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`
-  } catch {
-    return '(unparseable URL)'
-  }
 }

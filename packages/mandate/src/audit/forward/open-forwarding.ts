@@ -2,7 +2,6 @@ import type { ChainedAuditRecord, Logger } from '@mandate/core'
 import type { MandateConfig } from '../../config/schema.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { AuditForwarder, ForwardOutcome, ForwardTarget } from './forwarder.ts'
-import { otlpForwarder } from './otlp-forwarder.ts'
 import { syslogForwarder } from './syslog-forwarder.ts'
 
 /** Every configured forwarding target behind one call, and its close. */
@@ -16,12 +15,12 @@ export interface AuditForwarding {
  * Opens the configured forwarders (`audit.forward`), or nothing when none is. A collector that
  * is down is logged once when it starts failing and once when it works again, and counted.
  */
-export function openAuditForwarding(
+export async function openAuditForwarding(
   config: MandateConfig,
   instanceId: string,
   logger: Logger,
   metrics?: Pick<Metrics, 'forwarded'>,
-): AuditForwarding | undefined {
+): Promise<AuditForwarding | undefined> {
   const { syslog, otlp, maxQueued } = config.audit.forward
   const log = logger.child({ component: 'audit-forward' })
   const reporter = (target: ForwardTarget) => {
@@ -41,6 +40,9 @@ export function openAuditForwarding(
   const forwarders: AuditForwarder[] = []
   if (syslog !== undefined) forwarders.push(syslogForwarder(syslog, maxQueued, reports.syslog))
   if (otlp !== undefined) {
+    // Loaded only when configured: the OpenTelemetry SDK and its exporter are some two hundred
+    // modules that every other process would load at start-up.
+    const { otlpForwarder } = await import('./otlp-forwarder.ts')
     forwarders.push(otlpForwarder(otlp, { maxQueued, instanceId }, reports.otlp))
   }
   if (forwarders.length === 0) return undefined
