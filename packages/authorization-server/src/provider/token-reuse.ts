@@ -2,9 +2,21 @@ import type { EventEmitter } from 'node:events'
 import { errors } from 'oidc-provider'
 import type Provider from 'oidc-provider'
 import type { Adapter, KoaContextWithOIDC } from 'oidc-provider'
-import { TokenReuseError } from '../errors.ts'
 
 type AdapterClass = new (name: string) => Adapter
+
+/**
+ * The replay of an authorization code or a rotated refresh token (RFC 9700 §4.5, §4.14.2): the
+ * grant behind it has been revoked, and the client gets `invalid_grant` like any refused grant.
+ * Its type, not its text, tells the audit listeners that this was reuse (`token.reuse_detected`).
+ */
+export class TokenReuseError extends errors.InvalidGrant {
+  declare readonly error: 'invalid_grant'
+
+  constructor() {
+    super('grant already used')
+  }
+}
 
 // Token requests during which oidc-provider revoked the grant (only a replay does that there).
 const revokedOnReplay = new WeakSet<object>()

@@ -1,4 +1,4 @@
-import { withdrawSigningKey } from '@mandate/authorization-server'
+import { withdrawSigningKey } from '@mandate/authorization-server/operator'
 import { ConfigurationError } from '@mandate/core'
 import { createProviderCatalog, openVault, retireKeyVersion, rotateKeyFile } from '@mandate/vault'
 import { parseGlobalFlags } from '../../cli/global-flags.ts'

@@ -1,5 +1,5 @@
-import { grantUserRole, revokeUserRole } from '@mandate/authorization-server'
-import type { Users } from '@mandate/authorization-server'
+import { grantUserRole, revokeUserRole } from '@mandate/authorization-server/operator'
+import type { Users } from '@mandate/authorization-server/operator'
 import type { CommandIo } from '../../cli/output.ts'
 import { readSecret } from '../../cli/read-secret.ts'
 import type { CliAudit } from '../../audit/cli-audit.ts'

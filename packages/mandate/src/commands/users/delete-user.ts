@@ -1,4 +1,4 @@
-import type { Users } from '@mandate/authorization-server'
+import type { Users } from '@mandate/authorization-server/operator'
 import { deletePendingLinksOf } from '@mandate/store'
 import { createProviderCatalog, openVault, VaultError } from '@mandate/vault'
 import type { CliAudit } from '../../audit/cli-audit.ts'

@@ -1,4 +1,4 @@
-import { Users } from '@mandate/authorization-server'
+import { Users } from '@mandate/authorization-server/operator'
 import { ConfigurationError } from '@mandate/core'
 import { loadConfig } from '../../config/load-config.ts'
 import { parseGlobalFlags } from '../../cli/global-flags.ts'
