@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, get } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -192,6 +193,16 @@ void describe(
       })
       await listening
       const url = `http://127.0.0.1:${String(alonePort)}/gateway/mcp`
+      // Idle connections outlive a proxy's 60 s (Node's 5 s default would say timeout=5).
+      const [answer] = (await once(
+        get(
+          `http://127.0.0.1:${String(alonePort)}/.well-known/oauth-protected-resource/gateway/mcp`,
+        ),
+        'response',
+      )) as [IncomingMessage]
+      answer.resume()
+      assert.equal(answer.statusCode, 200)
+      assert.equal(answer.headers['keep-alive'], 'timeout=65')
       const { client } = await host(url, 'alice-alone.enc')
       assert.deepEqual(
         (await client.listTools()).tools.map((t) => t.name),

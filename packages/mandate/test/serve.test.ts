@@ -94,6 +94,16 @@ describe('mandate serve on the embedded default', () => {
     child.kill('SIGTERM')
   })
 
+  it('keeps an idle connection open longer than a proxy would (no reset on reuse)', async () => {
+    const child = serve(['--data-dir', freshDir()])
+    const { url } = await waitForListening(child)
+    // Node announces its idle timeout; the 5 s default would say timeout=5.
+    const health = await rawGet(url, '/healthz', url.host)
+    assert.equal(health.status, 200)
+    assert.equal(health.keepAlive, 'timeout=65')
+    child.kill('SIGTERM')
+  })
+
   it('restarts on the same data directory with the same key', async () => {
     const dir = freshDir()
     for (let round = 0; round < 2; round += 1) {
@@ -148,7 +158,11 @@ describe('mandate config check', () => {
 })
 
 /** A GET with a chosen Host header (fetch does not let a caller set Host). */
-function rawGet(url: URL, path: string, host: string): Promise<{ status: number; body: string }> {
+function rawGet(
+  url: URL,
+  path: string,
+  host: string,
+): Promise<{ status: number; body: string; keepAlive: string | undefined }> {
   return new Promise((resolve, reject) => {
     const request = httpGet(
       { host: url.hostname, port: url.port, path, headers: { host } },
@@ -156,7 +170,8 @@ function rawGet(url: URL, path: string, host: string): Promise<{ status: number;
         let body = ''
         response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
         response.on('end', () => {
-          resolve({ status: response.statusCode ?? 0, body })
+          const keepAlive = response.headers['keep-alive']
+          resolve({ status: response.statusCode ?? 0, body, keepAlive })
         })
       },
     )

@@ -47,7 +47,9 @@ export async function startServer(
     | ((issuer: string) => Partial<AuthorizationServerOptions>) = {},
 ): Promise<Harness> {
   const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {}
-  const http = createServer((req, res) => {
+  // Idle connections outlive a test's pauses: with Node's 5 s default, a browser context reusing
+  // one just as the server closes it gets a reset on a POST (as `mandate serve` avoids).
+  const http = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (slot.handler === undefined) res.writeHead(503).end()
     else slot.handler(req, res)
   })

@@ -5,6 +5,7 @@ import { ConfigurationError, isLoopbackListenHost } from '@mandate/core'
 import type { Runtime } from '../runtime/open-runtime.ts'
 import { composeComponents } from './compose.ts'
 import type { Components } from './compose.ts'
+import { KEEP_ALIVE_TIMEOUT_MS } from './keep-alive.ts'
 
 /** A started `mandate serve`: where it listens, its public URL, its components, how to stop it. */
 export interface RunningServer {
@@ -80,7 +81,8 @@ type FetchCallback = Parameters<typeof serve>[0]['fetch']
 
 function listen(fetch: FetchCallback, host: string, port: number): Promise<Server> {
   return new Promise<Server>((resolveServer, reject) => {
-    const started = serve({ fetch, hostname: host, port }, () => {
+    const serverOptions = { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }
+    const started = serve({ fetch, hostname: host, port, serverOptions }, () => {
       resolveServer(started)
     }) as Server
     started.once('error', (error: NodeJS.ErrnoException) => {

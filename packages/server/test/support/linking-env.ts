@@ -83,7 +83,8 @@ export async function startLinkingEnv(
   keyFile: string,
   options: LinkingEnvOptions = {},
 ): Promise<LinkingEnv> {
-  const server: Server = createServer()
+  // Longer than a test's pauses: a reused idle connection must not meet a closing one (a reset).
+  const server: Server = createServer({ keepAliveTimeout: 65_000 })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const origin = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`

@@ -14,6 +14,7 @@ import type { CommandIo } from '../../cli/output.ts'
 import { gatewayUpstreams } from '../../gateway/gateway-config.ts'
 import { standaloneRevocation } from '../../gateway/standalone-revocation.ts'
 import { readSecretFile } from '../../providers/load-providers.ts'
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../serve/keep-alive.ts'
 
 /** `mandate gateway --help`. */
 export const GATEWAY_USAGE = `Usage: mandate gateway [flags]
@@ -130,6 +131,7 @@ async function listen(config: MandateConfig): Promise<Listener> {
       listener.handler?.(request) ?? Response.json({ status: 'starting' }, { status: 503 }),
     hostname: config.server.host,
     port: config.server.port,
+    serverOptions: { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
   }) as Server
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
