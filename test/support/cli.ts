@@ -1,6 +1,8 @@
-// Runs the `mandate` CLI from sources in a child process, as a user would.
+// Runs the `mandate` CLI from sources in a child process, as a user would; or, for a test's
+// setup (not to test a command), its `main` in the test's own process.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { PassThrough, Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 export const MANDATE_BIN = fileURLToPath(
@@ -45,6 +47,31 @@ export async function runCli(
 ): Promise<CliResult> {
   const child = spawnCli(args, options)
   return collect(child, options)
+}
+
+/**
+ * Runs the CLI's `main` in this process, with the same arguments, environment and standard input
+ * as `runCli`: a test's setup then pays no Node start-up per command (about 0.6 s of CPU each).
+ * Tests of a command itself use `runCli`, which runs it as a person does.
+ */
+export async function runCliInProcess(
+  args: readonly string[],
+  options: Pick<CliOptions, 'env' | 'stdin'> = {},
+): Promise<CliResult> {
+  const { main } = await import('../../packages/mandate/src/cli/main.ts')
+  const output = { stdout: '', stderr: '' }
+  const sink = (name: keyof typeof output) => {
+    const stream = new PassThrough()
+    stream.setEncoding('utf8').on('data', (chunk: string) => (output[name] += chunk))
+    return stream
+  }
+  const code = await main(args, {
+    stdin: Readable.from([options.stdin ?? '']),
+    stdout: sink('stdout'),
+    stderr: sink('stderr'),
+    env: cliEnv(options.env),
+  })
+  return { code, signal: null, ...output }
 }
 
 export function collect(child: ChildProcess, options: CliOptions = {}): Promise<CliResult> {

@@ -1,5 +1,6 @@
 // The whole product as a user meets it: `mandate serve` as a real process, users added with
-// `mandate users add`, and a person in Debian's Chromium (playwright-core) who signs in,
+// `mandate users add` (its `main`, in the test's process: packages/mandate/test runs the command
+// itself), and a person in Debian's Chromium (playwright-core) who signs in,
 // enrols and enters TOTP codes, and consents. Shared by the test/e2e files.
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { BrowserContext, Page } from 'playwright-core'
-import { collect, runCli, spawnCli, waitForListening } from '../../support/cli.ts'
+import { collect, runCliInProcess, spawnCli, waitForListening } from '../../support/cli.ts'
 import { currentStep, totpAt } from '../../../packages/authorization-server/src/mfa/totp.ts'
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkipReason } from '../../support/browser.ts'
 export { CHROMIUM } from '../../support/browser.ts'
@@ -29,7 +30,9 @@ export interface MandateProcess {
 /** Adds users with `mandate users add <name>` (password on standard input). */
 export async function addUsers(args: readonly string[], names: readonly string[]): Promise<void> {
   for (const name of names) {
-    const added = await runCli(['users', 'add', name, ...args], { stdin: `${PASSWORD}\n` })
+    const added = await runCliInProcess(['users', 'add', name, ...args], {
+      stdin: `${PASSWORD}\n`,
+    })
     if (added.code !== 0) throw new Error(`users add ${name} failed: ${added.stderr}`)
   }
 }
