@@ -171,7 +171,11 @@ function rawGet(
         response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
         response.on('end', () => {
           const keepAlive = response.headers['keep-alive']
-          resolve({ status: response.statusCode ?? 0, body, keepAlive })
+          resolve({
+            status: response.statusCode ?? 0,
+            body,
+            keepAlive: typeof keepAlive === 'string' ? keepAlive : undefined,
+          })
         })
       },
     )
