@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { runCli } from '../../../test/support/cli.ts'
+import { parseGlobalFlags } from '../src/cli/global-flags.ts'
 import { SETTINGS } from '../src/config/settings.ts'
 import { closest } from '../src/cli/suggest.ts'
 
@@ -50,6 +54,33 @@ void describe('mandate help and mistakes', () => {
     const flag = await runCli(['serve', '--zzz'])
     assert.equal(flag.code, 1)
     assert.match(flag.stderr, /unknown flag "--zzz"; see --help/)
+  })
+
+  void it('a positional that starts with "-" (a base64url grant id) stays a positional', () => {
+    const parsed = parseGlobalFlags(['revoke', '-7Xq_2a', '--data-dir', '/srv/m', 'next'])
+    assert.deepEqual(parsed.positionals, ['revoke', '-7Xq_2a', 'next'])
+    assert.equal(parsed.settings['data-dir'], '/srv/m')
+    // Controls: flags still parse around it, and a mistyped flag is still refused.
+    assert.equal(parseGlobalFlags(['list', '-h']).help, true)
+    assert.deepEqual(parseGlobalFlags(['revoke', 'abc', '--', '--x']).positionals, [
+      'revoke',
+      'abc',
+      '--x',
+    ])
+    assert.throws(() => parseGlobalFlags(['revoke', '-7Xq', '--data-dri', 'x']), {
+      message: /^unknown flag "--data-dri"; did you mean "--data-dir"\?$/,
+    })
+  })
+
+  void it('grants revoke takes a grant id that starts with "-", as grants list prints it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-dash-id-'))
+    t.after(() => {
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const result = await runCli(['grants', 'revoke', '-7Xq_2aBc', '--data-dir', dir])
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /no such grant/)
+    assert.doesNotMatch(result.stderr, /unknown flag/)
   })
 
   void it('closest: swapped letters, prefixes and a distance bound', () => {
