@@ -2,7 +2,7 @@
 // D-Bus session bus with GNOME Keyring (unlocked) started by this test, reached through
 // @napi-rs/keyring. Needs `dbus-daemon` and `gnome-keyring-daemon` (.ci/run installs them).
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { access, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,7 +17,7 @@ import {
 } from '@mandate/client'
 import type { ServerCredentials } from '@mandate/client'
 
-const missing = ['dbus-daemon', 'gnome-keyring-daemon'].filter((tool) => {
+const missing = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter((tool) => {
   try {
     execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
     return false
@@ -65,9 +65,34 @@ before(async () => {
   )
   children.push(daemon)
   daemon.stdin.end('keychain-test-password')
-  // The daemon prints its environment once it owns the Secret Service name on the bus.
   await firstLine(daemon)
+  // Under load the daemon may print before it owns the Secret Service name; a call made then
+  // would make the bus start another keyring daemon of its own (D-Bus activation). Asking the
+  // bus who owns the name activates nothing.
+  while (!(await secretServiceOwned(address))) {
+    if (daemon.exitCode !== null) throw new Error('gnome-keyring-daemon exited')
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20))
+  }
 })
+
+function secretServiceOwned(address: string): Promise<boolean> {
+  return new Promise((resolveOwned) => {
+    execFile(
+      'dbus-send',
+      [
+        `--bus=${address}`,
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
+      (error, stdout) => {
+        resolveOwned(error === null && /boolean true/.test(stdout))
+      },
+    )
+  })
+}
 after(async () => {
   for (const child of children) child.kill('SIGTERM')
   if (dir !== '') await rm(dir, { recursive: true, force: true })
