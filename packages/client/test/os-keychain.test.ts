@@ -1,6 +1,7 @@
 // The OS keychain as the token store's key holder, against a real Secret Service: a private
 // D-Bus session bus with GNOME Keyring (unlocked) started by this test, reached through
-// @napi-rs/keyring. Needs `dbus-daemon` and `gnome-keyring-daemon` (.ci/run installs them).
+// @napi-rs/keyring. Needs `dbus-daemon`, `dbus-send` and `gnome-keyring-daemon` (.ci/run
+// installs them).
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -69,8 +70,10 @@ before(async () => {
   // Under load the daemon may print before it owns the Secret Service name; a call made then
   // would make the bus start another keyring daemon of its own (D-Bus activation). Asking the
   // bus who owns the name activates nothing.
-  while (!(await secretServiceOwned(address))) {
+  for (let attempt = 0; !(await secretServiceOwned(address)); attempt++) {
     if (daemon.exitCode !== null) throw new Error('gnome-keyring-daemon exited')
+    // Guards a hang only: a daemon that never takes the name fails here, not at the watchdog.
+    if (attempt === 3000) throw new Error('gnome-keyring-daemon never owned the Secret Service')
     await new Promise((resolveWait) => setTimeout(resolveWait, 20))
   }
 })

@@ -24,13 +24,13 @@ const OPTIONS: ParseArgsOptionsConfig = {
 /** node:util's first line, plus the flag probably meant when one is unknown. */
 function flagError(error: Error, options: ParseArgsOptionsConfig): string {
   const first = error.message.split('\n')[0] ?? 'bad flags'
-  const unknown = /^Unknown option '(--?)([^']+)'/.exec(first)
-  if (unknown === null) return first
-  const [, dashes = '--', name = ''] = unknown
-  const meant = closest(name.split('=')[0] ?? name, Object.keys(options))
+  const unknown = /^Unknown option '--?([^']+)'/.exec(first)?.[1]
+  if (unknown === undefined) return first
+  const known = Object.keys(options)
+  const meant = closest(unknown.split('=')[0] ?? unknown, known)
   return meant === undefined
-    ? `unknown flag "${dashes}${name}"; see --help`
-    : `unknown flag "${dashes}${name}"; did you mean "--${meant}"?`
+    ? `unknown flag "--${unknown}"; see --help`
+    : `unknown flag "--${unknown}"; did you mean "--${meant}"?`
 }
 
 /**
