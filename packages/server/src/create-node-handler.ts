@@ -1,8 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { toNodeHandler } from '@modelcontextprotocol/node'
+import { JSONRPC_ERROR } from '@mandate/core'
 import { createProtectedMcpHandler } from './create-protected-mcp-handler.ts'
 import type { ProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+import { readNodeRequest } from './node/read-node-request.ts'
+import { writeNodeResponse } from './node/write-node-response.ts'
 import type { ProtectOptions } from './options.ts'
+
+// The protected handler enforces its own, smaller limit (`maxBodyBytes`); this bounds buffering.
+const MAX_BUFFERED_BODY_BYTES = 8 * 1024 * 1024
 
 /** A protected MCP endpoint as a `node:http` request listener, with its handler and `close`. */
 export interface NodeProtectedMcpHandler {
@@ -15,6 +20,8 @@ export interface NodeProtectedMcpHandler {
 /**
  * Protects an MCP server for plain `node:http`: `http.createServer(createNodeHandler(options))`.
  * Any `req.auth` set by other middleware is ignored: identity only comes from verification here.
+ * The body is read straight from the socket and the answer written straight to it, without the
+ * web streams a `Request`/`Response` body would need (docs/performance.md, "Node adapter").
  * @example
  * ```ts
  * const node = createNodeHandler({ resource, authorizationServers, verifier, factory })
@@ -27,29 +34,73 @@ export function createNodeHandler(
   adapter?: { onerror?: (error: Error) => void },
 ): NodeProtectedMcpHandler {
   const handler = 'fetch' in options ? options : createProtectedMcpHandler(options)
-  const node = toNodeHandler(
-    { fetch: (request) => handler.fetch(request) },
-    {
-      // The protected handler enforces its own (smaller) limit; this only bounds buffering.
-      maxRequestBodySize: 8 * 1024 * 1024,
-      ...(adapter?.onerror === undefined ? {} : { onerror: adapter.onerror }),
-    },
-  )
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     delete (req as { auth?: unknown }).auth
-    // An absolute-form target (RFC 9112 §3.2.2) must name the Host the guards check; it is then
-    // reduced to origin-form, so no URL downstream is built from a second, unchecked origin.
-    const target = req.url ?? '/'
-    if (!target.startsWith('/')) {
-      const absolute = URL.parse(target)
-      if (absolute === null || absolute.host !== req.headers.host?.toLowerCase()) {
-        res.writeHead(421, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: 'misdirected_request' }))
-        return
-      }
-      req.url = `${absolute.pathname}${absolute.search}`
+    if (!toOriginForm(req)) {
+      res.writeHead(421, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: 'misdirected_request' }))
+      return
     }
-    void node(req as unknown as Parameters<typeof node>[0], res)
+    serve(req, res, handler, adapter?.onerror).catch((error: unknown) => {
+      // Past the status line nothing can be answered: the connection ends, the server stays up.
+      report(adapter?.onerror, error)
+      res.destroy()
+    })
   }
   return Object.assign(listener, { handler, close: () => handler.close() })
+}
+
+/**
+ * An absolute-form target (RFC 9112 §3.2.2) must name the Host the guards check; it is then
+ * reduced to origin-form, so no URL downstream is built from a second, unchecked origin.
+ */
+function toOriginForm(req: IncomingMessage): boolean {
+  const target = req.url ?? '/'
+  if (target.startsWith('/')) return true
+  const absolute = URL.parse(target)
+  if (absolute === null || absolute.host !== req.headers.host?.toLowerCase()) return false
+  req.url = `${absolute.pathname}${absolute.search}`
+  return true
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: ProtectedMcpHandler,
+  onerror: ((error: Error) => void) | undefined,
+): Promise<void> {
+  // The client going away aborts the request's signal: a stream behind the answer ends with it.
+  const gone = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort()
+  })
+  let response: Response
+  try {
+    const request = await readNodeRequest(req, gone.signal, MAX_BUFFERED_BODY_BYTES)
+    response = request === undefined ? tooLarge() : await handler.fetch(request)
+  } catch (error) {
+    if (gone.signal.aborted) return
+    report(onerror, error)
+    response = rpcError(500, JSONRPC_ERROR.internalError, 'internal error')
+  }
+  await writeNodeResponse(res, response, gone.signal)
+}
+
+function report(onerror: ((error: Error) => void) | undefined, error: unknown): void {
+  try {
+    onerror?.(error instanceof Error ? error : new Error(String(error)))
+  } catch {
+    // A failing error hook must not take the answer with it.
+  }
+}
+
+function tooLarge(): Response {
+  const response = rpcError(413, JSONRPC_ERROR.invalidRequest, 'request body too large')
+  // The rest of the body is not read: the connection cannot carry another request.
+  response.headers.set('connection', 'close')
+  return response
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status })
 }

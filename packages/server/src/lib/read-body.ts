@@ -1,8 +1,15 @@
-/** Reads at most `limit` bytes of a request body; `undefined` when it is larger. */
+import { prereadBody } from './preread-body.ts'
+
+/**
+ * Reads at most `limit` bytes of a request body; `undefined` when it is larger. A body the Node
+ * adapter already read (`createNodeHandler`) is taken as it is.
+ */
 export async function readBodyLimited(
   request: Request,
   limit: number,
 ): Promise<Uint8Array | undefined> {
+  const preread = prereadBody(request)
+  if (preread !== undefined) return preread.byteLength > limit ? undefined : preread
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return undefined
   if (request.body === null) return new Uint8Array()
