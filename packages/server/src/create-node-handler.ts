@@ -41,6 +41,12 @@ export function createNodeHandler(
       res.end(JSON.stringify({ error: 'misdirected_request' }))
       return
     }
+    // Node's parser lets a Host through that makes no URL (`a b`): no `Request` can be built.
+    if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`)) {
+      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' })
+      res.end(JSON.stringify({ error: 'invalid_request' }))
+      return
+    }
     serve(req, res, handler, adapter?.onerror).catch((error: unknown) => {
       // Past the status line nothing can be answered: the connection ends, the server stays up.
       report(adapter?.onerror, error)

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
+import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { createNotesServer } from '@mandate/example-notes-server'
@@ -170,6 +171,21 @@ void describe('createNodeHandler over node:http', () => {
     clearTimeout(guard)
     assert.equal(outcome, 'ended')
     assert.equal(streams.opened - streams.closed, 0)
+  })
+
+  void it('answers 400 to a Host that makes no URL; a well-formed one reaches the checks', async () => {
+    const statusLine = async (host: string): Promise<string> => {
+      const { port } = server.address() as AddressInfo
+      const socket = connect(port, '127.0.0.1')
+      await once(socket, 'connect')
+      socket.end(`GET /mcp HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+      let raw = ''
+      for await (const chunk of socket.setEncoding('utf8')) raw += chunk as string
+      return raw.split('\r\n')[0] ?? ''
+    }
+    assert.equal(await statusLine('a b'), 'HTTP/1.1 400 Bad Request')
+    // Positive control: the same request with this server's Host gets the 401 challenge.
+    assert.equal(await statusLine(new URL(resource).host), 'HTTP/1.1 401 Unauthorized')
   })
 
   void it('answers 500 with a JSON-RPC error when the handler fails, and tells onerror only', async () => {
