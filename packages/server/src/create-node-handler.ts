@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { JSONRPC_ERROR } from '@mandate/core'
 import { createProtectedMcpHandler } from './create-protected-mcp-handler.ts'
+import { jsonRpcErrorResponse } from './http/challenges.ts'
 import type { ProtectedMcpHandler } from './create-protected-mcp-handler.ts'
 import { readNodeRequest } from './node/read-node-request.ts'
 import { writeNodeResponse } from './node/write-node-response.ts'
@@ -87,7 +88,7 @@ async function serve(
   } catch (error) {
     if (gone.signal.aborted) return
     report(onerror, error)
-    response = rpcError(500, JSONRPC_ERROR.internalError, 'internal error')
+    response = jsonRpcErrorResponse(500, JSONRPC_ERROR.internalError, 'internal error')
   }
   await writeNodeResponse(res, response, gone.signal)
 }
@@ -101,12 +102,7 @@ function report(onerror: ((error: Error) => void) | undefined, error: unknown): 
 }
 
 function tooLarge(): Response {
-  const response = rpcError(413, JSONRPC_ERROR.invalidRequest, 'request body too large')
   // The rest of the body is not read: the connection cannot carry another request.
-  response.headers.set('connection', 'close')
-  return response
-}
-
-function rpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status })
+  const headers = new Headers({ connection: 'close' })
+  return jsonRpcErrorResponse(413, JSONRPC_ERROR.invalidRequest, 'request body too large', headers)
 }
