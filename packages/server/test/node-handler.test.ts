@@ -188,6 +188,51 @@ void describe('createNodeHandler over node:http', () => {
     assert.equal(await statusLine(new URL(resource).host), 'HTTP/1.1 401 Unauthorized')
   })
 
+  void it('sends the head of an event stream before its first event', async () => {
+    let push: (text: string) => void = () => undefined
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (text) => {
+          controller.enqueue(new TextEncoder().encode(text))
+        }
+      },
+    })
+    const fake = {
+      fetch: () =>
+        Promise.resolve(new Response(body, { headers: { 'content-type': 'text/event-stream' } })),
+      close: () => Promise.resolve(),
+    }
+    const http = createServer(createNodeHandler(fake as unknown as ProtectedMcpHandler))
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    try {
+      const req = httpRequest(
+        `http://127.0.0.1:${String((http.address() as AddressInfo).port)}/mcp`,
+      )
+      req.end()
+      // The response event needs the head only: no event has been written yet. The timer only
+      // turns a head that never comes into a failure.
+      let guard: NodeJS.Timeout | undefined
+      const head = await Promise.race([
+        once(req, 'response') as Promise<[IncomingMessage]>,
+        new Promise<undefined>((resolve) => {
+          guard = setTimeout(resolve, 30_000, undefined)
+        }),
+      ])
+      clearTimeout(guard)
+      assert.ok(head !== undefined, 'no head before the first event')
+      const [res] = head
+      assert.equal(res.headers['content-type'], 'text/event-stream')
+      const first = once(res, 'data') as Promise<[Buffer]>
+      push('data: one\n\n')
+      assert.equal((await first)[0].toString(), 'data: one\n\n')
+      res.destroy()
+    } finally {
+      http.closeAllConnections()
+      http.close()
+    }
+  })
+
   void it('answers 500 with a JSON-RPC error when the handler fails, and tells onerror only', async () => {
     const failing = {
       fetch: () => Promise.reject(new Error('database password is hunter2')),

@@ -18,6 +18,9 @@ export async function writeNodeResponse(
     response.status,
     cookies.length > 1 ? { ...headers, 'set-cookie': cookies } : headers,
   )
+  // An event stream's head goes at once: its first event may be minutes away.
+  if ((headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream'))
+    res.flushHeaders()
   if (response.body === null) {
     res.end()
     return
