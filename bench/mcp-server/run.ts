@@ -155,7 +155,11 @@ for (const variant of (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.
         variant === 'd' && token !== undefined
           ? await proofs(target.resource, token, duration * 6000)
           : []
-      let next = 0
+      // Each connection gets its own share of the proofs as requests built once: a proof set
+      // per request (`setupRequest`) rebuilt every request in the load generator, whose CPU
+      // then capped (d) instead of the server's.
+      const share = Math.ceil(pool.length / connections)
+      let client = 0
       return autocannon({
         url: target.resource,
         connections,
@@ -165,14 +169,10 @@ for (const variant of (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.
         body: template?.body ?? '',
         ...(variant === 'd'
           ? {
-              requests: [
-                {
-                  setupRequest: (request) => ({
-                    ...request,
-                    headers: { ...request.headers, dpop: pool[next++ % pool.length] ?? '' },
-                  }),
-                },
-              ],
+              setupClient: (c: autocannon.Client) => {
+                const mine = pool.slice(share * client, share * ++client)
+                c.setRequests(mine.map((dpop) => ({ headers: { ...headers, dpop } })))
+              },
             }
           : {}),
       })
