@@ -52,7 +52,14 @@ export interface BenchResults {
     loadAfter: number[]
   }
   scenarios: {
-    mcp?: { seconds: number; warmup: number; rows: McpRow[] }
+    mcp?: {
+      seconds: number
+      warmup: number
+      /** Interleaved runs: turns per variant, and their length (medians of the turns). */
+      rounds?: number
+      sliceSeconds?: number
+      rows: McpRow[]
+    }
     tokenEndpoint?: { count: number; rows: TokenRow[] }
     vault?: { seconds: number; concurrency: number; rows: VaultRow[] }
     parsers?: { rows: { chars: number; ms: number; usPerKiB: number }[] }
@@ -89,11 +96,16 @@ function machine(results: BenchResults): string[] {
   ]
 }
 
+function turns(s: NonNullable<BenchResults['scenarios']['mcp']>): string {
+  if (s.rounds === undefined || s.sliceSeconds === undefined) return ''
+  return `: ${String(s.rounds)} turns of ${String(s.sliceSeconds)} s per variant, interleaved, medians`
+}
+
 function mcp(s: NonNullable<BenchResults['scenarios']['mcp']>): string[] {
   const anchor = (c: number) => s.rows.find((r) => r.variant === 'a0' && r.connections === c)
   const sdkAuth = (c: number) => s.rows.find((r) => r.variant === 'b' && r.connections === c)
   return [
-    `#### MCP server (\`bench/mcp-server\`, ${String(s.seconds)} s measured after ${String(s.warmup)} s warm-up)`,
+    `#### MCP server (\`bench/mcp-server\`, ${String(s.seconds)} s measured after ${String(s.warmup)} s warm-up${turns(s)})`,
     '',
     ...table(
       ['scenario', 'conc.', 'req/s', '× anchor', '× SDK auth', 'CPU µs/call', 'CPU × anchor'],

@@ -1,6 +1,6 @@
 // tools/call throughput and latency for an MCP server with no auth, the SDK's bearer-auth, and
 // @mandate/server (JWT; JWT + DPoP). Loopback only, one process tree (this runner, the JWKS it
-// serves, one child server at a time), stops by itself. Usage:
+// serves, one child server per variant), stops by itself. Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/mcp-server/run.ts [seconds] [warmup] [1,16,64] [c,d]
 // (a0) is the anchor: the SDK v2 served as its docs show (schema built in the per-request factory).
 // The optional fifth argument names the variants to run (the anchor always runs);
@@ -16,6 +16,7 @@ import autocannon from 'autocannon'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { emitJson } from '../lib/emit.ts'
+import { median } from '../lib/goals.ts'
 
 const seconds = Number(process.argv[2] ?? '8')
 const warmup = Number(process.argv[3] ?? '3')
@@ -131,12 +132,25 @@ interface Row {
   cpuUsPerRequest: number
   errors: number
 }
-const rows: Row[] = []
-let template: { headers: Record<string, string>; body: string } | undefined
+// Host speed drifts by tens of per cent over tens of seconds on a shared VM: measured one after
+// the other, variants would be compared across that drift. So every variant's server runs from the
+// start, and each concurrency's measured time is cut into rounds of `SLICE_SECONDS` in which every
+// variant takes one turn, the order rotating from round to round. A variant's req/s, CPU per call
+// and latencies are the medians of its turns, so one slow second of the host moves none of them.
+const SLICE_SECONDS = Math.min(1, seconds)
+const ROUNDS = Math.max(1, Math.round(seconds / SLICE_SECONDS))
 
+interface Prepared extends Target {
+  variant: Variant
+  token: string | undefined
+  headers: Record<string, string>
+}
 // The anchor always runs: it is what the others are divided by, and its request is the template.
 const chosen = ['a0', ...(process.argv[5]?.split(',') ?? Object.keys(VARIANTS))]
-for (const variant of (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.includes(v))) {
+const variants = (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.includes(v))
+const targets: Prepared[] = []
+let template: { headers: Record<string, string>; body: string } | undefined
+for (const variant of variants) {
   const target = await start(variant)
   template ??= await capture(target.resource)
   const token =
@@ -149,52 +163,87 @@ for (const variant of (Object.keys(VARIANTS) as Variant[]).filter((v) => chosen.
   }
   if (token !== undefined)
     headers['authorization'] = `${variant === 'd' ? 'DPoP' : 'Bearer'} ${token}`
-  for (const connections of CONCURRENCY) {
-    const run = async (duration: number): Promise<autocannon.Result> => {
-      const pool =
-        variant === 'd' && token !== undefined
-          ? await proofs(target.resource, token, duration * 6000)
-          : []
-      // Each connection gets its own share of the proofs as requests built once: a proof set
-      // per request (`setupRequest`) rebuilt every request in the load generator, whose CPU
-      // then capped (d) instead of the server's.
-      const share = Math.ceil(pool.length / connections)
-      let client = 0
-      return autocannon({
-        url: target.resource,
-        connections,
-        duration,
-        method: 'POST',
-        headers,
-        body: template?.body ?? '',
-        ...(variant === 'd'
-          ? {
-              setupClient: (c: autocannon.Client) => {
-                const mine = pool.slice(share * client, share * ++client)
-                c.setRequests(mine.map((dpop) => ({ headers: { ...headers, dpop } })))
-              },
-            }
-          : {}),
-      })
+  targets.push({ ...target, variant, token, headers })
+}
+const body = template?.body ?? ''
+
+const load = async (
+  target: Prepared,
+  connections: number,
+  duration: number,
+): Promise<autocannon.Result> => {
+  const pool =
+    target.variant === 'd' && target.token !== undefined
+      ? await proofs(target.resource, target.token, duration * 6000)
+      : []
+  // Each connection gets its own share of the proofs as requests built once: a proof set per
+  // request (`setupRequest`) rebuilt every request in the load generator, whose CPU then capped
+  // (d) instead of the server's.
+  const share = Math.ceil(pool.length / connections)
+  let client = 0
+  return autocannon({
+    url: target.resource,
+    connections,
+    duration,
+    method: 'POST',
+    headers: target.headers,
+    body,
+    ...(target.variant === 'd'
+      ? {
+          setupClient: (c: autocannon.Client) => {
+            const mine = pool.slice(share * client, share * ++client)
+            c.setRequests(mine.map((dpop) => ({ headers: { ...target.headers, dpop } })))
+          },
+        }
+      : {}),
+  })
+}
+
+interface Turns {
+  rps: number[]
+  cpuUsPerRequest: number[]
+  p50: number[]
+  p99: number[]
+  errors: number
+}
+const rows: Row[] = []
+for (const connections of CONCURRENCY) {
+  for (const target of targets) await load(target, connections, warmup)
+  const turns = new Map<Variant, Turns>(
+    variants.map((v) => [v, { rps: [], cpuUsPerRequest: [], p50: [], p99: [], errors: 0 }]),
+  )
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[(i + round) % targets.length]
+      const sum = target === undefined ? undefined : turns.get(target.variant)
+      if (target === undefined || sum === undefined) continue
+      const before = await cpu(target.child)
+      const result = await load(target, connections, SLICE_SECONDS)
+      const after = await cpu(target.child)
+      const served = Math.max(result.requests.total, 1)
+      sum.rps.push(result.requests.total / SLICE_SECONDS)
+      sum.cpuUsPerRequest.push((after.user + after.system - before.user - before.system) / served)
+      sum.p50.push(result.latency.p50)
+      sum.p99.push(result.latency.p99)
+      sum.errors += result.errors + result.non2xx
     }
-    await run(warmup)
-    const before = await cpu(target.child)
-    const result = await run(seconds)
-    const after = await cpu(target.child)
-    const served = result.requests.total
+  }
+  for (const variant of variants) {
+    const sum = turns.get(variant)
+    if (sum === undefined) continue
     rows.push({
       variant,
       connections,
-      rps: Math.round(result.requests.average),
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      cpuUsPerRequest: Math.round(
-        (after.user + after.system - before.user - before.system) / Math.max(served, 1),
-      ),
-      errors: result.errors + result.non2xx,
+      rps: Math.round(median(sum.rps) ?? 0),
+      p50: median(sum.p50) ?? 0,
+      p99: median(sum.p99) ?? 0,
+      cpuUsPerRequest: Math.round(median(sum.cpuUsPerRequest) ?? 0),
+      errors: sum.errors,
     })
     process.stderr.write(`${variant} c=${String(connections)}: ${String(rows.at(-1)?.rps)} req/s\n`)
   }
+}
+for (const target of targets) {
   target.child.send('stop')
   await once(target.child, 'exit')
 }
@@ -216,5 +265,7 @@ process.stdout.write(`${lines.join('\n')}\n`)
 emitJson({
   seconds,
   warmup,
+  rounds: ROUNDS,
+  sliceSeconds: SLICE_SECONDS,
   rows: rows.map((r) => ({ ...r, label: VARIANTS[r.variant] })),
 })
