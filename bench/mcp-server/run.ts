@@ -206,6 +206,9 @@ interface Turns {
   p99: number[]
   errors: number
 }
+// A fresh server takes thousands of calls to reach its steady speed (JIT tiers, V8's young
+// generation growing): measured cold, the first concurrency would mostly compare warm-up rates.
+for (const target of targets) await load(target, 16, 4 * warmup)
 const rows: Row[] = []
 for (const connections of CONCURRENCY) {
   for (const target of targets) await load(target, connections, warmup)
