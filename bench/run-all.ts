@@ -34,7 +34,8 @@ const SCENARIOS: Scenario[] = [
     script: 'mcp-server/run.ts',
     args: ['8', '3', '1,16,64'],
     quickArgs: ['1', '1', '16'],
-    limitSeconds: 600,
+    // About 6 minutes on a 2-vCPU VM since the steady-state warm-up and the interleaved turns.
+    limitSeconds: 900,
   },
   {
     name: 'tokenEndpoint',
