@@ -1,8 +1,9 @@
 // In-process cost of one tools/call through each front door (no sockets, one thread): isolates
 // the toolkit's own overhead from HTTP and load-generator noise. Usage:
 //   scripts/node24 node --conditions=@mandate/source bench/mcp-server/micro.ts [iterations]
-// (e) is @mandate/server with auth off. (ONLY_C=1 measures only @mandate/server with JWT, ONLY_D=1 only with JWT + DPoP, e.g. under
-// --cpu-prof; the DPoP proofs are signed before the clock starts.)
+// (e) is @mandate/server with auth off. ONLY_C=1 measures only @mandate/server with JWT, ONLY_D=1
+// only with JWT + DPoP, ONLY_E=1 only with auth off, e.g. under --cpu-prof (the DPoP proofs are
+// signed before the clock starts).
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -72,7 +73,8 @@ const ath = createHash('sha256').update(boundToken).digest('base64url')
 const proofs: string[] = []
 const onlyC = process.env['ONLY_C'] !== undefined
 const onlyD = process.env['ONLY_D'] !== undefined
-if (!onlyC) {
+const onlyE = process.env['ONLY_E'] !== undefined
+if (!onlyC && !onlyE) {
   for (let i = 0; i < 2 * (iterations + 501); i++) {
     proofs.push(
       await new SignJWT({ htm: 'POST', htu: resource, jti: randomUUID(), ath })
@@ -125,10 +127,11 @@ const measure = async (name: string, call: () => Promise<Response>): Promise<voi
   )
 }
 for (let round = 0; round < 2; round++) {
-  if (!onlyC && !onlyD) await measure('(a) no auth        ', () => plain.fetch(request('none')))
-  if (!onlyC && !onlyD) await measure('(e) auth off       ', () => unguarded.fetch(request('none')))
-  if (!onlyD) await measure('(c) @mandate/server', () => guarded.fetch(request('bearer')))
-  if (!onlyC) await measure('(d) same + DPoP    ', () => dpopGuarded.fetch(request('dpop')))
+  const all = !onlyC && !onlyD && !onlyE
+  if (all) await measure('(a) no auth        ', () => plain.fetch(request('none')))
+  if (all || onlyE) await measure('(e) auth off       ', () => unguarded.fetch(request('none')))
+  if (all || onlyC) await measure('(c) @mandate/server', () => guarded.fetch(request('bearer')))
+  if (all || onlyD) await measure('(d) same + DPoP    ', () => dpopGuarded.fetch(request('dpop')))
 }
 await plain.close()
 await guarded.close()

@@ -119,6 +119,31 @@ void describe('resource server validation and challenges (catalogue F)', () => {
     assert.equal(list.status, 403)
   })
 
+  void it('requiredScopes: a token without them gets 403 insufficient_scope on every call; with them, or when none are set, the call runs', async () => {
+    const gated = protectNotes(iss, { requiredScopes: ['mcp'] })
+    try {
+      const without = await gated.fetch(
+        mcpRequest({ token: await iss.token(RESOURCE, { scope: 'notes:read' }) }),
+      )
+      assert.equal(without.status, 403)
+      const params = challengeOf(without)
+      assert.equal(params['error'], 'insufficient_scope')
+      assert.deepEqual(params['scope']?.split(' ').sort(), ['mcp', 'notes:read'])
+      const held = await gated.fetch(
+        mcpRequest({ token: await iss.token(RESOURCE, { scope: 'mcp notes:read' }) }),
+      )
+      assert.equal(held.status, 200)
+      assert.match(await toolText(held), /sub/)
+    } finally {
+      await gated.close()
+    }
+    // Without requiredScopes (the default), a token with no scope at all reaches a tool that
+    // needs none.
+    const none = await rs.fetch(mcpRequest({ token: await iss.token(RESOURCE, { scope: '' }) }))
+    assert.equal(none.status, 200)
+    await none.body?.cancel()
+  })
+
   void it('catalogue #95: acr and auth_time are checked; 401 insufficient_user_authentication with acr_values/max_age', async () => {
     const now = Math.floor(Date.now() / 1000)
     const scope = 'notes:read notes:write'

@@ -20,20 +20,10 @@ export async function authenticate(
   settings: AuthSettings,
 ): Promise<Authenticated | AuthRefused> {
   const nonce = settings.dpop.nonces?.current()
-  const refuse = (refusal: Refusal): AuthRefused => {
-    if (refusal.error !== undefined) {
-      const dpop = refusal.error === 'invalid_dpop_proof' || refusal.error === 'use_dpop_nonce'
-      settings.logger.debug(dpop ? 'dpop proof rejected' : 'token rejected', {
-        error: refusal.error,
-        reason: refusal.reason,
-      })
-    }
-    return { refusal, response: refusalResponse(settings.challenge, refusal, nonce) }
-  }
   const credentials = readCredentials(request)
-  if (isRefusal(credentials)) return refuse(credentials)
+  if (isRefusal(credentials)) return refused(credentials, settings, nonce)
   const outcome = await verifyToken(credentials, settings)
-  if (isRefusal(outcome)) return refuse(outcome)
+  if (isRefusal(outcome)) return refused(outcome, settings, nonce)
   const { verified } = outcome
   const { revocations } = settings
   // Hashed only when revocations are tracked (the hot path without them does no extra work).
@@ -41,12 +31,26 @@ export async function authenticate(
   const revoked = (): boolean => revocations?.isRevoked(verified, tokenHash) === true
   // Fail closed while the revocation state is not known to be complete (docs/revocation.md).
   if (revocations !== undefined && !(await revocations.ready())) {
-    return refuse(tokenRefusal(credentials, 'revocation state unavailable'))
+    return refused(tokenRefusal(credentials, 'revocation state unavailable'), settings, nonce)
   }
-  if (revoked()) return refuse(tokenRefusal(credentials, 'token revoked'))
-  const binding = await checkDpopBinding(request, credentials, verified, settings)
-  if (isRefusal(binding)) return refuse(binding)
+  if (revoked()) return refused(tokenRefusal(credentials, 'token revoked'), settings, nonce)
+  // Only a proof needs an await (no extra turn of the event loop for a Bearer token).
+  const checked = checkDpopBinding(request, credentials, verified, settings)
+  const binding = checked instanceof Promise ? await checked : checked
+  if (isRefusal(binding)) return refused(binding, settings, nonce)
   return { identity: toIdentity(verified, binding.jkt), dpopNonce: nonce, revoked }
+}
+
+/** The refusal's reason is logged (debug); the client gets the challenge. */
+function refused(refusal: Refusal, settings: AuthSettings, nonce: string | undefined): AuthRefused {
+  if (refusal.error !== undefined) {
+    const dpop = refusal.error === 'invalid_dpop_proof' || refusal.error === 'use_dpop_nonce'
+    settings.logger.debug(dpop ? 'dpop proof rejected' : 'token rejected', {
+      error: refusal.error,
+      reason: refusal.reason,
+    })
+  }
+  return { refusal, response: refusalResponse(settings.challenge, refusal, nonce) }
 }
 
 function readCredentials(request: Request): Credentials | Refusal {

@@ -30,7 +30,11 @@ export function createScopeGate(settings: {
   readonly testMode: boolean
   readonly now: () => number
 }): ScopeGate {
-  const endpointRequirement: ToolRequirement = Object.freeze({ scopes: settings.requiredScopes })
+  // No `requiredScopes`: nothing to check on every request.
+  const endpointRequirement: ToolRequirement | undefined =
+    settings.requiredScopes.length === 0
+      ? undefined
+      : Object.freeze({ scopes: settings.requiredScopes })
   const check = (
     requirement: ToolRequirement | undefined,
     identity: McpIdentity,

@@ -2,14 +2,18 @@ import { prereadBody } from './preread-body.ts'
 
 /**
  * Reads at most `limit` bytes of a request body; `undefined` when it is larger. A body the Node
- * adapter already read (`createNodeHandler`) is taken as it is.
+ * adapter already read (`createNodeHandler`) is taken as it is, at once (no promise).
  */
-export async function readBodyLimited(
+export function readBodyLimited(
   request: Request,
   limit: number,
-): Promise<Uint8Array | undefined> {
+): Uint8Array | undefined | Promise<Uint8Array | undefined> {
   const preread = prereadBody(request)
   if (preread !== undefined) return preread.byteLength > limit ? undefined : preread
+  return readStream(request, limit)
+}
+
+async function readStream(request: Request, limit: number): Promise<Uint8Array | undefined> {
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return undefined
   if (request.body === null) return new Uint8Array()

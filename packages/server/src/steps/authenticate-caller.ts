@@ -1,4 +1,6 @@
 import { auditRefusal } from '../audit/mcp-audit.ts'
+import type { ProtectConfig } from '../config/resolve-protect-config.ts'
+import type { AuthSettings } from '../http/auth-settings.ts'
 import { authenticate } from '../http/authenticate.ts'
 import { refusalReason } from '../http/refusal.ts'
 import type { ProtectRuntime } from '../runtime/start-protect-runtime.ts'
@@ -9,11 +11,19 @@ import type { ProtectedCall } from './protected-call.ts'
  * audited with its reason; the client gets a challenge with a generic description. In
  * unauthenticated test mode the caller stays the anonymous one.
  */
-export async function authenticateCaller(
+export function authenticateCaller(
   call: ProtectedCall,
   { auth, config }: ProtectRuntime,
-): Promise<Response | undefined> {
+): Promise<Response | undefined> | undefined {
   if (auth === undefined) return undefined
+  return authenticateWith(call, auth, config)
+}
+
+async function authenticateWith(
+  call: ProtectedCall,
+  auth: AuthSettings,
+  config: ProtectConfig,
+): Promise<Response | undefined> {
   const result = await authenticate(call.request, auth)
   if ('refusal' in result) {
     const { request } = call

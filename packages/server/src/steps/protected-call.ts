@@ -27,14 +27,18 @@ export type CallStep = (
   runtime: ProtectRuntime,
 ) => Response | undefined | Promise<Response | undefined>
 
-/** Runs `steps` in order until one answers; the last step must always answer. */
+/**
+ * Runs `steps` in order until one answers; the last step must always answer. A step that
+ * decides at once is not awaited: most steps pass most calls on without any I/O.
+ */
 export async function runCallSteps(
   steps: readonly CallStep[],
   call: ProtectedCall,
   runtime: ProtectRuntime,
 ): Promise<Response> {
   for (const step of steps) {
-    const answer = await step(call, runtime)
+    const outcome = step(call, runtime)
+    const answer = outcome instanceof Promise ? await outcome : outcome
     if (answer !== undefined) return answer
   }
   throw new Error('no step answered the call')

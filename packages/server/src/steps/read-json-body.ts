@@ -1,4 +1,5 @@
 import { JsonBoundsError, JSONRPC_ERROR, parseJsonBounded } from '@mandate/core'
+import type { ProtectConfig } from '../config/resolve-protect-config.ts'
 import { jsonRpcErrorResponse } from '../http/challenges.ts'
 import { readBodyLimited } from '../lib/read-body.ts'
 import type { ProtectRuntime } from '../runtime/start-protect-runtime.ts'
@@ -8,10 +9,10 @@ import type { ProtectedCall } from './protected-call.ts'
  * Step: a `POST` body must be JSON (415), within `maxBodyBytes` (413) and `maxJsonDepth`, and a
  * JSON-RPC object or batch (400) before anything walks it; it is parsed once, here.
  */
-export async function readJsonBody(
+export function readJsonBody(
   call: ProtectedCall,
   { config }: ProtectRuntime,
-): Promise<Response | undefined> {
+): Response | undefined | Promise<Response | undefined> {
   const { request } = call
   if (request.method !== 'POST') return undefined
   if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) {
@@ -21,7 +22,16 @@ export async function readJsonBody(
       'content-type must be application/json',
     )
   }
-  const bytes = await readBodyLimited(request, config.maxBodyBytes)
+  const bytes = readBodyLimited(request, config.maxBodyBytes)
+  if (bytes instanceof Promise) return bytes.then((read) => takeBody(call, read, config))
+  return takeBody(call, bytes, config)
+}
+
+function takeBody(
+  call: ProtectedCall,
+  bytes: Uint8Array | undefined,
+  config: ProtectConfig,
+): Response | undefined {
   if (bytes === undefined) {
     return jsonRpcErrorResponse(413, JSONRPC_ERROR.invalidRequest, 'request body too large')
   }

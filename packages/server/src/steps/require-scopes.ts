@@ -8,10 +8,10 @@ import type { ProtectedCall } from './protected-call.ts'
  * Step: the scopes every request needs (`requiredScopes`), asked of the scope gate: 403
  * `insufficient_scope` naming held and needed scopes, audited as a refused request.
  */
-export async function requireScopes(
+export function requireScopes(
   call: ProtectedCall,
   { config, gate }: ProtectRuntime,
-): Promise<Response | undefined> {
+): Promise<Response> | undefined {
   const denial = gate.endpoint(call.identity)
   if (denial === undefined) return undefined
   const refusal = denialRefusal(denial, call.identity)
