@@ -25,6 +25,23 @@ void describe('injected clock (issue 19)', () => {
     await iss.close()
   })
 
+  void it('createJwtVerifier fails with a rejected promise, never a throw, when its clock fails', async () => {
+    const options = { issuers: [{ issuer: iss.issuer }], resource: RESOURCE }
+    const broken = createJwtVerifier({
+      ...options,
+      now: () => {
+        throw new Error('clock unavailable')
+      },
+    })
+    let outcome: Promise<unknown> = Promise.resolve()
+    assert.doesNotThrow(() => {
+      outcome = broken.verify(oldToken)
+    })
+    await assert.rejects(outcome, /clock unavailable/)
+    // The same token and options with a working clock verify.
+    assert.equal((await createJwtVerifier({ ...options, now: then }).verify(oldToken)).sub, 'alice')
+  })
+
   void it('createJwtVerifier checks exp and iat against `now`', async () => {
     const options = { issuers: [{ issuer: iss.issuer }], resource: RESOURCE }
     // The clock of the token's time accepts it; the real clock refuses it as expired.

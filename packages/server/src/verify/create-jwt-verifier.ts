@@ -122,12 +122,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   return {
     refreshKeys,
     verify(token: string): Promise<VerifiedToken> {
-      const key = hash('sha256', token, 'base64url')
-      const now = settings.now()
-      const hit = verified.get(key)
-      // A hit is answered without an async frame: it is the path of nearly every call.
-      if (hit !== undefined && hit.until > now) return Promise.resolve(hit.token)
-      return verifyAndKeep(token, key, now)
+      try {
+        const key = hash('sha256', token, 'base64url')
+        const now = settings.now()
+        const hit = verified.get(key)
+        // A hit is answered without an async frame: it is the path of nearly every call.
+        if (hit !== undefined && hit.until > now) return Promise.resolve(hit.token)
+        return verifyAndKeep(token, key, now)
+      } catch (error) {
+        // As from an async function: a failure is a rejected promise, never a throw.
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      }
     },
   }
 }
